@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from samverkan.accounts import services
+from samverkan.accounts.forms import LoginForm, TokenForm
+from samverkan.accounts.twofactor import requires_two_factor, session_is_verified
+from samverkan.audit.signals import client_ip
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("core:home")
+
+
+def _qr_svg(device: TOTPDevice, user: Any) -> str:
+    import segno
+
+    qr = segno.make(device.config_url, error="m")
+    svg: str = qr.svg_inline(scale=4, title=_("QR code for your authenticator app"))
+    return svg
+
+
+@sensitive_post_parameters("otp_token")
+@never_cache
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up (first time) or give the second factor."""
+    user = request.user
+    if session_is_verified(request):
+        return HttpResponseRedirect(_safe_next(request))
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = services.start_totp_enrolment(user=user)
+    assert device is not None
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.confirm_totp(
+            user=user,
+            device=device,
+            token=form.cleaned_data["otp_token"],
+            ip_address=client_ip(request),
+        ):
+            otp_login(request, device)
+            messages.success(request, _("Two-factor sign-in complete."))
+            return HttpResponseRedirect(_safe_next(request))
+        form.add_error("otp_token", _("The code is wrong or has expired. Try the next code."))
+    context: dict[str, Any] = {
+        "form": form,
+        "enrolling": enrolling,
+        "required": requires_two_factor(user),
+        "next": _safe_next(request),
+    }
+    if enrolling:
+        import base64
+
+        context["qr_svg"] = _qr_svg(device, user)
+        context["secret"] = base64.b32encode(device.bin_key).decode("ascii")
+    return render(request, "accounts/two_factor.html", context)
+
+
+@never_cache
+@login_required
+def api_token(request: HttpRequest) -> HttpResponse:
+    token_key = None
+    if request.method == "POST":
+        token_key = services.rotate_api_token(user=request.user).key
+        messages.warning(request, _("Copy the token now: it will not be shown again."))
+    return render(request, "accounts/api_token.html", {"token_key": token_key})
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    return render(request, "accounts/locked_out.html", status=429)

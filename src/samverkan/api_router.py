@@ -1,0 +1,14 @@
+"""The REST API's router: every app's viewsets under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from samverkan.audit.api import AuditEntryViewSet
+from samverkan.cases.api import CaseViewSet
+from samverkan.jobs.api import JobViewSet
+from samverkan.organisations.api import OrganisationViewSet
+
+router = DefaultRouter()
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("cases", CaseViewSet, basename="case")
+router.register("jobs", JobViewSet, basename="job")
+router.register("audit", AuditEntryViewSet, basename="audit")

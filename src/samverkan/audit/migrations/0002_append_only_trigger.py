@@ -1,0 +1,34 @@
+"""On PostgreSQL the database itself refuses UPDATE and DELETE on the audit log."""
+
+from django.db import migrations
+
+FORWARD = """
+CREATE OR REPLACE FUNCTION samverkan_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'The audit log is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_append_only
+    BEFORE UPDATE OR DELETE ON audit_auditentry
+    FOR EACH ROW EXECUTE FUNCTION samverkan_audit_append_only();
+"""
+
+BACKWARD = """
+DROP TRIGGER IF EXISTS audit_append_only ON audit_auditentry;
+DROP FUNCTION IF EXISTS samverkan_audit_append_only();
+"""
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FORWARD)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKWARD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+    operations = [migrations.RunPython(forward, backward)]

@@ -1,0 +1,114 @@
+"""Writes to the audit log. Call inside the caller's transaction so that a change
+and its audit entry are committed together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from samverkan.audit.chain import GENESIS, entry_hash, verify_chain
+from samverkan.audit.models import AuditAction, AuditEntry, AuditHead
+
+if TYPE_CHECKING:
+    from samverkan.audit.chain import ChainProblem
+    from samverkan.organisations.models import Organisation
+
+
+def _object_label(obj: models.Model) -> tuple[str, str, str]:
+    meta = obj._meta
+    label = getattr(obj, "audit_repr", None)
+    text = label() if callable(label) else str(obj)
+    return meta.label_lower, str(obj.pk), text[:200]
+
+
+def _subject_organisation(obj: models.Model | None) -> int | None:
+    """The organisation that owns the object (for scoped records and their parts)."""
+    for candidate in (obj, getattr(obj, "case", None)):
+        owner_id = getattr(candidate, "owner_id", None)
+        if owner_id is not None:
+            return int(owner_id)
+    if obj is not None and obj._meta.label_lower == "organisations.organisation":
+        return int(obj.pk)
+    return None
+
+
+def record(
+    *,
+    actor: Any | None,
+    action: AuditAction | str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    organisation: Organisation | None = None,
+    purpose: str = "",
+    details: dict[str, Any] | None = None,
+    ip_address: str = "",
+) -> AuditEntry:
+    """Append one entry. Locks the chain head until the surrounding transaction ends."""
+    subject_organisation_id = _subject_organisation(obj)
+    if obj is not None:
+        object_type, object_id, object_repr = _object_label(obj)
+    if organisation is None and actor is not None and getattr(actor, "is_authenticated", False):
+        from samverkan.organisations.selectors import primary_organisation
+
+        organisation = primary_organisation(actor)
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS)
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            timestamp=timezone.now(),
+            actor_id=actor.pk if authenticated else None,
+            actor_username=actor.get_username() if authenticated else "",
+            organisation_id=organisation.pk if organisation else None,
+            organisation_name=organisation.name if organisation else "",
+            subject_organisation_id=subject_organisation_id,
+            action=str(action),
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:200],
+            purpose=purpose,
+            details=details or {},
+            ip_address=ip_address,
+            prev_hash=head.hash,
+        )
+        entry.hash = entry_hash(entry.chain_fields(), head.hash)
+        entry.save()
+        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    return entry
+
+
+def _chain_rows(batch: int = 2000) -> Iterator[dict[str, Any]]:
+    last = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        if not rows:
+            return
+        for row in rows:
+            data = row.chain_fields()
+            data["prev_hash"] = row.prev_hash
+            data["hash"] = row.hash
+            yield data
+        last = rows[-1].seq
+
+
+def verify(progress: Callable[[int, int], None] | None = None) -> list[ChainProblem]:
+    """Recompute the whole chain and compare it with the stored head."""
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    total = AuditEntry.objects.count()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for index, row in enumerate(_chain_rows(), start=1):
+            if progress is not None and (index % 1000 == 0 or index == total):
+                progress(index, total)
+            yield row
+
+    return verify_chain(rows(), head_seq=head_seq, head_hash=head_hash)

@@ -1,0 +1,20 @@
+"""Logging filter that keeps identity numbers out of every log line."""
+
+from __future__ import annotations
+
+import logging
+
+from samverkan.core.identity import redact
+
+
+class RedactIdentityNumbers(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record must still be logged
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        return True

@@ -1,0 +1,59 @@
+"""Shared read helpers built on the isolation mechanism."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from samverkan.core.scoping import ScopedRecord
+from samverkan.organisations.roles import Action
+
+M = TypeVar("M", bound=ScopedRecord)
+
+
+def get_scoped(model: type[M], user: Any, pk: Any, action: Action = Action.VIEW) -> M:
+    """Fetch one record the user may act on.
+
+    A record outside the user's scope is reported as missing (404), never as
+    forbidden, so its existence is not revealed. A record the user can see but not
+    change gives 403.
+    """
+    try:
+        pk = model._meta.pk.to_python(pk)  # type: ignore[union-attr]
+    except ValidationError as exc:
+        raise Http404 from exc
+    manager: Any = model.objects  # type: ignore[attr-defined]
+    obj = manager.restrict(user, action).filter(pk=pk).first()
+    if obj is not None:
+        return obj  # type: ignore[no-any-return]
+    if action is not Action.VIEW and manager.restrict(user, Action.VIEW).filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+def home_context(*, user: Any) -> dict[str, Any]:
+    """The start page: what each of the user's roles needs first."""
+    from samverkan.audit.selectors import audit_entries
+    from samverkan.cases.selectors import case_list
+    from samverkan.core.scoping import get_scope
+    from samverkan.organisations.roles import Role
+
+    scope = get_scope(user)
+    roles = scope.roles
+    context: dict[str, Any] = {"roles": sorted(r.value for r in roles)}
+    cases = case_list(user=user)
+    context["recent_cases"] = list(cases[:8])
+    context["shared_with_us"] = list(
+        cases.exclude(owner_id__in=scope.organisation_ids)[:8]
+    )
+    context["open_count"] = cases.filter(
+        owner_id__in=scope.organisation_ids, status="open"
+    ).count()
+    context["is_auditor"] = Role.AUDITOR in roles
+    context["is_administrator"] = Role.ADMINISTRATOR in roles
+    context["is_reporter_only"] = roles == {Role.REPORTER}
+    if context["is_auditor"]:
+        context["recent_audit"] = list(audit_entries(user=user)[:10])
+    return context

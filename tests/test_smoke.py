@@ -1,0 +1,16 @@
+from typing import Any
+
+import pytest
+
+from samverkan.organisations.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_and_case_pages_render(world: Any, login: Any, settings: Any) -> None:
+    settings.REQUIRE_2FA = False
+    case = world.case("linkoping", title="Synligt ärende")
+    client = login(world.user("linkoping", Role.CASE_OFFICER))
+    for url in ["/", "/arenden/", f"/arenden/{case.pk}/", "/jobb/", "/arenden/nytt/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
