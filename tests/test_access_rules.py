@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 ORG_KEYS = ["linkoping", "norrkoping", "polis", "stangastaden"]
 
 
-def oracle(memberships: set[tuple[str, Role]], action: Action, case: Any, orgs: dict[str, Any]) -> bool:
+def oracle(
+    memberships: set[tuple[str, Role]], action: Action, case: Any, orgs: dict[str, Any]
+) -> bool:
     owner_key = next(k for k, o in orgs.items() if o.pk == case.owner_id)
     shared_keys = {k for k, o in orgs.items() if o.pk in case.shared_ids}
     level = Confidentiality(case.confidentiality)
@@ -70,7 +72,9 @@ memberships_strategy = st.sets(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(memberships=memberships_strategy, action=st.sampled_from(list(Action)))
 def test_restrict_matches_the_policy(
     world: Any, grid: tuple[Any, list[Case]], memberships: set[tuple[str, Role]], action: Action
@@ -97,8 +101,9 @@ def test_restrict_is_one_query_whatever_the_number_of_rows(
     assert len(rows) == 30
 
 
-def test_case_list_page_query_count_is_flat(world: Any, login: Any, settings: Any,
-                                             django_assert_max_num_queries: Any) -> None:
+def test_case_list_page_query_count_is_flat(
+    world: Any, login: Any, settings: Any, django_assert_max_num_queries: Any
+) -> None:
     """Query-count baseline for the case list: adding rows adds no queries."""
     settings.REQUIRE_2FA = False
     client = login(world.user("norrkoping", Role.CASE_OFFICER))
@@ -134,7 +139,9 @@ def test_sharing_is_limited_to_collaboration_partners(world: Any) -> None:
     with pytest.raises(ValidationError) as error:
         world.case("linkoping", shared_with=()).shared_with  # noqa: B018
         case_services.create_case(
-            actor=world.user("linkoping"), owner=world.orgs["linkoping"], title="x",
+            actor=world.user("linkoping"),
+            owner=world.orgs["linkoping"],
+            title="x",
             shared_with=[outsider],
         )
     assert "shared_with" in error.value.message_dict

@@ -96,15 +96,23 @@ def test_database_refuses_edits_on_postgresql(world: Any) -> None:
 
     entry = AuditEntry.objects.first()
     assert entry is not None
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE audit_auditentry SET purpose = 'x' WHERE seq = %s", [entry.seq])
 
 
-def test_admin_and_api_offer_no_way_to_edit(world: Any, client: Any, login: Any, settings: Any) -> None:
+def test_admin_and_api_offer_no_way_to_edit(
+    world: Any, client: Any, login: Any, settings: Any
+) -> None:
     from django.contrib.auth import get_user_model
 
     settings.REQUIRE_2FA = False
-    root = get_user_model().objects.create_superuser("root", "root@example.invalid", "pw-root-123456")
+    root = get_user_model().objects.create_superuser(
+        "root", "root@example.invalid", "pw-root-123456"
+    )
     client.force_login(root)
     assert client.get("/admin/audit/auditentry/").status_code == 404
     client.logout()
@@ -112,19 +120,30 @@ def test_admin_and_api_offer_no_way_to_edit(world: Any, client: Any, login: Any,
     entry = AuditEntry.objects.order_by("seq").first()
     assert entry is not None
     for method in ("post", "put", "patch", "delete"):
-        response = getattr(client, method)(f"/api/v1/audit/{entry.seq}/", content_type="application/json")
+        response = getattr(client, method)(
+            f"/api/v1/audit/{entry.seq}/", content_type="application/json"
+        )
         assert response.status_code in (403, 404, 405)
     assert client.post("/api/v1/audit/", {}).status_code == 405
 
 
-def test_sign_in_events_are_audited_without_password(world: Any, client: Any, settings: Any) -> None:
+def test_sign_in_events_are_audited_without_password(
+    world: Any, client: Any, settings: Any
+) -> None:
     settings.REQUIRE_2FA = False
-    client.post("/konto/logga-in/", {"username": "linkoping.analytiker", "password": "fel-lösenord"})
+    client.post(
+        "/konto/logga-in/", {"username": "linkoping.analytiker", "password": "fel-lösenord"}
+    )
     failed = AuditEntry.objects.get(action=AuditAction.LOGIN_FAILED)
     assert failed.object_repr == "linkoping.analytiker"
     assert "fel-lösenord" not in str(failed.chain_fields())
-    client.post("/konto/logga-in/", {"username": "linkoping.analytiker", "password": "correct-horse-battery-staple"})
-    assert AuditEntry.objects.filter(action=AuditAction.LOGIN, actor_username="linkoping.analytiker").exists()
+    client.post(
+        "/konto/logga-in/",
+        {"username": "linkoping.analytiker", "password": "correct-horse-battery-staple"},
+    )
+    assert AuditEntry.objects.filter(
+        action=AuditAction.LOGIN, actor_username="linkoping.analytiker"
+    ).exists()
     client.post("/konto/logga-ut/")
     assert AuditEntry.objects.filter(action=AuditAction.LOGOUT).exists()
 
@@ -136,8 +155,9 @@ def test_auditor_sees_own_organisations_entries_and_entries_about_its_records(
     own = world.case("linkoping", title="LKPG-EGET", shared_with=("norrkoping",))
     world.case("norrkoping", title="NKPG-EGET")
     # A Norrköping user reads Linköping's persons: Linköping's auditor must see it.
-    case_services.record_person_view(actor=world.user("norrkoping", Role.CASE_OFFICER), case=own,
-                                     purpose="Samordning av insats")
+    case_services.record_person_view(
+        actor=world.user("norrkoping", Role.CASE_OFFICER), case=own, purpose="Samordning av insats"
+    )
     login(world.user("linkoping", Role.AUDITOR))
     page = client.get("/granskning/").content.decode()
     assert "LKPG-EGET" in page
@@ -150,10 +170,14 @@ def test_auditor_sees_own_organisations_entries_and_entries_about_its_records(
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert any("Samordning av insats" in row for row in rows)
     assert not any("NKPG-EGET" in cell for row in rows for cell in row)
-    assert AuditEntry.objects.filter(action=AuditAction.EXPORT, object_type="audit.auditentry").exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.EXPORT, object_type="audit.auditentry"
+    ).exists()
 
 
-def test_only_auditors_reach_the_audit_log(world: Any, client: Any, login: Any, settings: Any) -> None:
+def test_only_auditors_reach_the_audit_log(
+    world: Any, client: Any, login: Any, settings: Any
+) -> None:
     settings.REQUIRE_2FA = False
     login(world.user("linkoping", Role.CASE_OFFICER))
     assert client.get("/granskning/").status_code == 403
@@ -161,7 +185,9 @@ def test_only_auditors_reach_the_audit_log(world: Any, client: Any, login: Any, 
     assert client.get("/api/v1/audit/").json()["count"] == 0
 
 
-def test_bad_audit_search_input_gives_field_errors(world: Any, client: Any, login: Any, settings: Any) -> None:
+def test_bad_audit_search_input_gives_field_errors(
+    world: Any, client: Any, login: Any, settings: Any
+) -> None:
     settings.REQUIRE_2FA = False
     login(world.user("linkoping", Role.AUDITOR))
     response = client.get("/granskning/", {"date_from": "igår", "date_to": "2026-01-01"})

@@ -8,84 +8,16 @@ otherwise this test fails, so new endpoints cannot escape the matrix.
 
 from __future__ import annotations
 
-import re
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
+from endpoints import ALL, NOT_RECORD_DETAIL, PARAM, PLAIN, Endpoint
 from samverkan.cases import services as case_services
-from samverkan.core.scoping import ScopedRecord
 from samverkan.organisations.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-# Parametrised endpoints that do not show any organisation's records, and why.
-NOT_RECORD_DETAIL = {
-    "api/v1/organisations/<pk>/": "the organisation directory (names and types) is shared",
-    "api/v1/jobs/<pk>/": "jobs are per user: see test_jobs_are_private",
-    "api/v1/audit/<seq>/": "audit entries are scoped by auditor role: see test_audit",
-    "jobb/<uuid:pk>/": "jobs are per user: see test_jobs_are_private",
-}
-# Prefixes that are not part of the application's own data surface.
-SKIPPED_PREFIXES = ("admin/", "i18n/", "static/", "api/schema", "api/docs")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    route: str
-    view: Any
-
-    @property
-    def has_params(self) -> bool:
-        return "<" in self.route
-
-    @property
-    def scoped_model(self) -> type[ScopedRecord] | None:
-        model = getattr(self.view, "scoped_model", None)
-        if model is None and hasattr(self.view, "cls"):
-            queryset = getattr(self.view.cls, "queryset", None)
-            model = getattr(queryset, "model", None)
-        if isinstance(model, type) and issubclass(model, ScopedRecord):
-            return model
-        return None
-
-    def url(self, pk: Any = None) -> str:
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(pk), self.route)
-        path = path.replace("^", "").replace("$", "").replace("\\.", ".")
-        path = re.sub(r"\(\?P<\w+>[^)]*\)", str(pk), path)
-        path = re.sub(r"\\?\.\(\?P<format>[a-z0-9]+\)/?", "", path)
-        return "/" + path
-
-
-def _walk(patterns: list[Any], prefix: str = "") -> list[Endpoint]:
-    found: list[Endpoint] = []
-    for entry in patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            found.extend(_walk(entry.url_patterns, route))
-        elif isinstance(entry, URLPattern):
-            found.append(Endpoint(route, entry.callback))
-    return found
-
-
-def endpoints() -> list[Endpoint]:
-    result = []
-    for ep in _walk(get_resolver().url_patterns):
-        if ep.route.startswith(SKIPPED_PREFIXES) or "format" in ep.route:
-            continue
-        # DRF's regex routes: normalise to path-like strings.
-        route = re.sub(r"\(\?P<(\w+)>\[\^/\.\]\+\)", r"<\1>", ep.route)
-        route = route.replace("^", "").replace("$", "")
-        result.append(Endpoint(route, ep.view))
-    return result
-
-
-ALL = endpoints()
-PARAM = [e for e in ALL if e.has_params]
-PLAIN = [e for e in ALL if not e.has_params]
 
 
 def test_matrix_covers_the_application() -> None:
@@ -153,7 +85,9 @@ def test_isolation_share_unshare(world: Any, client: Any, login: Any, settings: 
         _hidden(client, case, marker)
     client.logout()
     login(world.user("stangastaden", Role.COORDINATOR))
-    case_services.set_case_sharing(actor=owner, case=case, organisations=[world.orgs["stangastaden"]])
+    case_services.set_case_sharing(
+        actor=owner, case=case, organisations=[world.orgs["stangastaden"]]
+    )
     _visible(client, case, marker)
     case_services.set_case_sharing(actor=owner, case=case, organisations=[])
     _hidden(client, case, marker)

@@ -1,10 +1,10 @@
 """The ``samverkan`` command: Django's management commands with the project's settings.
 
-    samverkan demo [--no-serve]      create ./var, migrate, load demo data, serve
-    samverkan serve [--port N]       web server and background worker
-    samverkan migrate                apply database migrations
-    samverkan audit verify           check the audit log's hash chain
-    samverkan retention run          delete records past their retention period
+samverkan demo [--no-serve]      create ./var, migrate, load demo data, serve
+samverkan serve [--port N]       web server and background worker
+samverkan migrate                apply database migrations
+samverkan audit verify           check the audit log's hash chain
+samverkan retention run          delete records past their retention period
 """
 
 from __future__ import annotations

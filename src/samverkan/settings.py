@@ -44,7 +44,7 @@ if not SECRET_KEY:
         raise RuntimeError("SAMVERKAN_SECRET_KEY must be set")
     # Development and demo only: production sets SAMVERKAN_SECRET_KEY and
     # SAMVERKAN_INSECURE_DEV_KEY=false (enforced by ``manage.py check --deploy``).
-    SECRET_KEY = "insecure-development-key-change-me-" + "x" * 20  # noqa: S105
+    SECRET_KEY = "insecure-development-key-change-me-" + "x" * 20
 
 ALLOWED_HOSTS = env_list("SAMVERKAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("SAMVERKAN_CSRF_TRUSTED_ORIGINS", [])

@@ -15,12 +15,12 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from samverkan.accounts.twofactor import OIDC_SESSION_FLAG
 
 
-class SamverkanOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
+class SamverkanOIDCBackend(OIDCAuthenticationBackend):
     def filter_users_by_claims(self, claims: dict[str, Any]) -> QuerySet[Any]:
         email = (claims.get("email") or "").strip()
         if not email:
-            return self.UserModel.objects.none()  # type: ignore[no-any-return]
-        return self.UserModel.objects.filter(email__iexact=email, is_active=True)  # type: ignore[no-any-return]
+            return self.UserModel.objects.none()
+        return self.UserModel.objects.filter(email__iexact=email, is_active=True)
 
     def authenticate(self, request: Any, **kwargs: Any) -> Any:
         user = super().authenticate(request, **kwargs)

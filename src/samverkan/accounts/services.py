@@ -24,17 +24,27 @@ def start_totp_enrolment(*, user: Any) -> TOTPDevice:
 @transaction.atomic
 def confirm_totp(*, user: Any, device: TOTPDevice, token: str, ip_address: str = "") -> bool:
     if not device.verify_token(token):
-        audit.record(actor=user, action=AuditAction.TWO_FACTOR, details={"result": "wrong code"},
-                     ip_address=ip_address)
+        audit.record(
+            actor=user,
+            action=AuditAction.TWO_FACTOR,
+            details={"result": "wrong code"},
+            ip_address=ip_address,
+        )
         return False
     if not device.confirmed:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        audit.record(actor=user, action=AuditAction.CREATE, obj=device,
-                     details={"device": "totp"}, ip_address=ip_address)
-    audit.record(actor=user, action=AuditAction.TWO_FACTOR, details={"result": "ok"},
-                 ip_address=ip_address)
+        audit.record(
+            actor=user,
+            action=AuditAction.CREATE,
+            obj=device,
+            details={"device": "totp"},
+            ip_address=ip_address,
+        )
+    audit.record(
+        actor=user, action=AuditAction.TWO_FACTOR, details={"result": "ok"}, ip_address=ip_address
+    )
     return True
 
 
@@ -42,6 +52,11 @@ def confirm_totp(*, user: Any, device: TOTPDevice, token: str, ip_address: str =
 def rotate_api_token(*, user: Any) -> Token:
     Token.objects.filter(user=user).delete()
     token = Token.objects.create(user=user)
-    audit.record(actor=user, action=AuditAction.CREATE, object_type="authtoken.token",
-                 object_repr="API token", details={"rotated": True})
+    audit.record(
+        actor=user,
+        action=AuditAction.CREATE,
+        object_type="authtoken.token",
+        object_repr="API token",
+        details={"rotated": True},
+    )
     return token

@@ -59,7 +59,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if enrolling:
         device = services.start_totp_enrolment(user=user)
     assert device is not None
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if services.confirm_totp(
             user=user,
@@ -95,5 +95,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/api_token.html", {"token_key": token_key})
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     return render(request, "accounts/locked_out.html", status=429)

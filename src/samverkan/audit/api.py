@@ -11,8 +11,17 @@ class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
     class Meta:
         model = AuditEntry
         fields = [
-            "seq", "timestamp", "actor_username", "organisation_name", "action",
-            "object_type", "object_id", "object_repr", "purpose", "details", "hash",
+            "seq",
+            "timestamp",
+            "actor_username",
+            "organisation_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "purpose",
+            "details",
+            "hash",
         ]
         read_only_fields = fields
 

@@ -75,9 +75,7 @@ def verify_chain(
     for entry in entries:
         seq = int(entry["seq"])
         if seq != expected_seq:
-            problems.append(
-                ChainProblem(seq, "gap", f"expected entry {expected_seq}, found {seq}")
-            )
+            problems.append(ChainProblem(seq, "gap", f"expected entry {expected_seq}, found {seq}"))
         if entry["prev_hash"] != expected_prev:
             problems.append(ChainProblem(seq, "link", "previous-hash link is broken"))
         recomputed = entry_hash(entry, entry["prev_hash"])

@@ -13,12 +13,14 @@ class AuditFilterForm(forms.Form):
         label=_("Action"), required=False, choices=[("", _("All")), *AuditAction.choices]
     )
     date_from = forms.DateField(
-        label=_("From date"), required=False,
+        label=_("From date"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )
     date_to = forms.DateField(
-        label=_("To date"), required=False,
+        label=_("To date"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )
@@ -26,6 +28,6 @@ class AuditFilterForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:  # type: ignore[operator]
+        if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
         return data

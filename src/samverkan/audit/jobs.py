@@ -26,9 +26,7 @@ def verify_chain_job(params: dict[str, Any], user: Any, progress: Progress) -> d
         )
     return {
         "intact": not problems,
-        "problems": [
-            {"seq": p.seq, "kind": p.kind, "detail": p.detail} for p in problems[:100]
-        ],
+        "problems": [{"seq": p.seq, "kind": p.kind, "detail": p.detail} for p in problems[:100]],
     }
 
 

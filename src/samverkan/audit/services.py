@@ -61,12 +61,12 @@ def record(
         if head is None:
             head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS)
             head = AuditHead.objects.select_for_update().get(pk=1)
-        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
         entry = AuditEntry(
             seq=head.seq + 1,
             timestamp=timezone.now(),
-            actor_id=actor.pk if authenticated else None,
-            actor_username=actor.get_username() if authenticated else "",
+            actor_id=user.pk if user is not None else None,
+            actor_username=user.get_username() if user is not None else "",
             organisation_id=organisation.pk if organisation else None,
             organisation_name=organisation.name if organisation else "",
             subject_organisation_id=subject_organisation_id,

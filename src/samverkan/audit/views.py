@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from samverkan.audit import selectors, services
 from samverkan.audit.forms import AuditFilterForm
@@ -37,6 +37,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
     return form, selectors.audit_entries(user=request.user, **filters)
 
 
+@require_GET
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
@@ -56,10 +57,11 @@ class _Echo:
         return value
 
 
+@require_GET
 @login_required
 def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     _require_auditor(request)
-    form, entries = _filtered(request)
+    _form, entries = _filtered(request)
     with transaction.atomic():
         services.record(
             actor=request.user,
@@ -68,17 +70,36 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             details={"rows": entries.count(), "format": "csv", "filters": request.GET.dict()},
         )
     writer = csv.writer(_Echo(), delimiter=";")
-    header = [_("Number"), _("Time"), _("User"), _("Organisation"), _("Action"),
-              _("Object type"), _("Object id"), _("Object"), _("Purpose"), _("Hash")]
+    header = [
+        _("Number"),
+        _("Time"),
+        _("User"),
+        _("Organisation"),
+        _("Action"),
+        _("Object type"),
+        _("Object id"),
+        _("Object"),
+        _("Purpose"),
+        _("Hash"),
+    ]
 
     def rows() -> Any:
         yield "\ufeff" + writer.writerow(header)
         for e in entries.iterator(chunk_size=2000):
-            yield writer.writerow([
-                e.seq, e.timestamp.isoformat(), e.actor_username, e.organisation_name,
-                e.get_action_display(), e.object_type, e.object_id, e.object_repr,
-                e.purpose, e.hash,
-            ])
+            yield writer.writerow(
+                [
+                    e.seq,
+                    e.timestamp.isoformat(),
+                    e.actor_username,
+                    e.organisation_name,
+                    e.get_action_display(),
+                    e.object_type,
+                    e.object_id,
+                    e.object_repr,
+                    e.purpose,
+                    e.hash,
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="granskningslogg.csv"'

@@ -19,21 +19,31 @@ from samverkan.organisations.roles import Action, Confidentiality
 
 
 class CaseSerializer(serializers.ModelSerializer[Case]):
-    owner = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    shared_with = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    owner: Any = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    shared_with: Any = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
     class Meta:
         model = Case
         fields = [
-            "id", "reference", "title", "description", "status", "confidentiality",
-            "owner", "shared_with", "created_at", "updated_at", "closed_at",
+            "id",
+            "reference",
+            "title",
+            "description",
+            "status",
+            "confidentiality",
+            "owner",
+            "shared_with",
+            "created_at",
+            "updated_at",
+            "closed_at",
         ]
         read_only_fields = fields
 
 
 class CaseWriteSerializer(serializers.Serializer[Any]):
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), required=False,
+        queryset=Organisation.objects.all(),
+        required=False,
         help_text=_("Id of the owning organisation (create only)."),
     )
     title = serializers.CharField(max_length=200)
@@ -44,9 +54,7 @@ class CaseWriteSerializer(serializers.Serializer[Any]):
 
 
 class ShareSerializer(serializers.Serializer[Any]):
-    shared_with = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), many=True
-    )
+    shared_with = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True)
 
 
 class StatusSerializer(serializers.Serializer[Any]):
@@ -141,7 +149,9 @@ class CaseViewSet(
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "purpose", str, required=True,
+                "purpose",
+                str,
+                required=True,
                 description=_("Purpose of the look-up, recorded in the audit log."),
             )
         ],
@@ -152,7 +162,9 @@ class CaseViewSet(
         """Person-level data: requires a purpose and is audited."""
         case = selectors.case_get(user=request.user, pk=pk)
         services.record_person_view(
-            actor=request.user, case=case, purpose=request.query_params.get("purpose", ""),
+            actor=request.user,
+            case=case,
+            purpose=request.query_params.get("purpose", ""),
             channel="api",
         )
         persons = selectors.case_persons(case=case)

@@ -54,6 +54,9 @@ class CaseStatusChange(models.Model):
     class Meta:
         ordering = ["changed_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
 
 class CasePerson(models.Model):
     """A person connected to a case. Person-level data: every view is audited."""

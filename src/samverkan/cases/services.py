@@ -29,7 +29,9 @@ def _new_reference() -> str:
     return f"SA-{timezone.now():%Y}-{suffix}"
 
 
-def _check_share_targets(owner: Organisation, targets: Iterable[Organisation]) -> list[Organisation]:
+def _check_share_targets(
+    owner: Organisation, targets: Iterable[Organisation]
+) -> list[Organisation]:
     targets = [t for t in targets if t.pk != owner.pk]
     allowed = set(collaboration_partners(owner).values_list("pk", flat=True))
     outside = [t.name for t in targets if t.pk not in allowed]
@@ -131,14 +133,22 @@ def set_case_status(*, actor: Any, case: Case, status: CaseStatus, comment: str 
     current = CaseStatus(case.status)
     if not can_transition(current, status):
         raise ValidationError(
-            {"status": _("A case cannot go from “%(a)s” to “%(b)s”.")
-             % {"a": case.get_status_display(), "b": dict(Case._meta.get_field("status").flatchoices)[status.value]}}
+            {
+                "status": _("A case cannot go from “%(a)s” to “%(b)s”.")
+                % {
+                    "a": case.get_status_display(),
+                    "b": dict(Case._meta.get_field("status").flatchoices)[status.value],
+                }
+            }
         )
     case.status = status.value
     case.closed_at = timezone.now() if status is CaseStatus.CLOSED else None
     case.save(update_fields=["status", "closed_at", "updated_at"])
     CaseStatusChange.objects.create(
-        case=case, from_status=current.value, to_status=status.value, changed_by=actor,
+        case=case,
+        from_status=current.value,
+        to_status=status.value,
+        changed_by=actor,
         comment=comment[:500],
     )
     audit.record(
@@ -162,11 +172,21 @@ def set_case_sharing(*, actor: Any, case: Case, organisations: Iterable[Organisa
     removed = sorted(name for pk, name in before.items() if pk not in after)
     case.shared_with.set(targets)
     if added:
-        audit.record(actor=actor, action=AuditAction.SHARE, obj=case, organisation=case.owner,
-                     details={"organisations": added})
+        audit.record(
+            actor=actor,
+            action=AuditAction.SHARE,
+            obj=case,
+            organisation=case.owner,
+            details={"organisations": added},
+        )
     if removed:
-        audit.record(actor=actor, action=AuditAction.UNSHARE, obj=case, organisation=case.owner,
-                     details={"organisations": removed})
+        audit.record(
+            actor=actor,
+            action=AuditAction.UNSHARE,
+            obj=case,
+            organisation=case.owner,
+            details={"organisations": removed},
+        )
     return case
 
 
@@ -205,7 +225,9 @@ def record_person_view(*, actor: Any, case: Case, purpose: str, channel: str = "
     """Audit a read of the persons of a case, with the purpose the user gave."""
     purpose = (purpose or "").strip()
     if len(purpose) < 5:
-        raise ValidationError({"purpose": _("State the purpose of the look-up (at least 5 characters).")})
+        raise ValidationError(
+            {"purpose": _("State the purpose of the look-up (at least 5 characters).")}
+        )
     audit.record(
         actor=actor,
         action=AuditAction.VIEW,
@@ -217,5 +239,9 @@ def record_person_view(*, actor: Any, case: Case, purpose: str, channel: str = "
 
 @transaction.atomic
 def record_export(*, actor: Any, what: str, count: int, fmt: str) -> None:
-    audit.record(actor=actor, action=AuditAction.EXPORT, object_type=what,
-                 details={"rows": count, "format": fmt})
+    audit.record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type=what,
+        details={"rows": count, "format": fmt},
+    )

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.cases import selectors, services
 from samverkan.cases.forms import (
@@ -35,6 +35,7 @@ PURPOSE_SESSION_KEY = "samverkan_purposes"
 
 
 @scoped(Case)
+@require_GET
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
@@ -50,6 +51,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @scoped(Case)
+@require_GET
 @login_required
 def case_export(request: HttpRequest) -> HttpResponse:
     cases = list(selectors.case_list(user=request.user))
@@ -59,13 +61,25 @@ def case_export(request: HttpRequest) -> HttpResponse:
     response.write("\ufeff")  # Excel reads UTF-8 with a byte-order mark
     writer = csv.writer(response, delimiter=";")
     writer.writerow(
-        [_("Reference"), _("Title"), _("Status"), _("Owning organisation"),
-         _("Confidentiality"), _("Created")]
+        [
+            _("Reference"),
+            _("Title"),
+            _("Status"),
+            _("Owning organisation"),
+            _("Confidentiality"),
+            _("Created"),
+        ]
     )
     for case in cases:
         writer.writerow(
-            [case.reference, case.title, case.get_status_display(), case.owner.name,
-             case.get_confidentiality_display(), case.created_at.date().isoformat()]
+            [
+                case.reference,
+                case.title,
+                case.get_status_display(),
+                case.owner.name,
+                case.get_confidentiality_display(),
+                case.created_at.date().isoformat(),
+            ]
         )
     return response
 
@@ -79,7 +93,9 @@ def _owner_choices(user: Any) -> Any:
 def case_create(request: HttpRequest) -> HttpResponse:
     owners = _owner_choices(request.user)
     partners = partner_organisations(request.user)
-    form = CaseForm(request.POST or None, owners=owners, partners=partners)
+    form = CaseForm(
+        request.POST if request.method == "POST" else None, owners=owners, partners=partners
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -100,6 +116,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 
 @scoped(Case)
+@require_GET
 @login_required
 def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     case = selectors.case_detail(user=request.user, pk=pk)
@@ -124,7 +141,7 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 def case_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk, action=Action.CHANGE)
     form = CaseForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         owners=Organisation.objects.none(),
         partners=Organisation.objects.none(),
         editing=True,
@@ -157,7 +174,7 @@ def case_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 def case_share(request: HttpRequest, pk: Any) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk, action=Action.SHARE)
     form = ShareForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         partners=collaboration_partners(case.owner),
         initial={"shared_with": list(case.shared_with.all())},
     )
@@ -195,8 +212,8 @@ def case_status(request: HttpRequest, pk: Any) -> HttpResponse:
             messages.success(request, _("The status has been changed."))
     else:
         for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, text)
+            for problem in errors:
+                messages.error(request, str(problem))
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -228,7 +245,7 @@ def _fresh_purpose(request: HttpRequest, case: Case) -> str | None:
 def case_persons(request: HttpRequest, pk: Any) -> HttpResponse:
     """Person-level data: asks for a purpose first, and audits every view."""
     case = selectors.case_get(user=request.user, pk=pk)
-    purpose_form = PurposeForm(request.POST or None)
+    purpose_form = PurposeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and purpose_form.is_valid():
         purposes = request.session.get(PURPOSE_SESSION_KEY, {})
         purposes[str(case.pk)] = (purpose_form.cleaned_data["purpose"], time.time())
@@ -236,9 +253,7 @@ def case_persons(request: HttpRequest, pk: Any) -> HttpResponse:
         return redirect("cases:persons", pk=case.pk)
     purpose = None if request.method == "POST" else _fresh_purpose(request, case)
     if purpose is None:
-        return render(
-            request, "cases/case_purpose.html", {"case": case, "form": purpose_form}
-        )
+        return render(request, "cases/case_purpose.html", {"case": case, "form": purpose_form})
     services.record_person_view(actor=request.user, case=case, purpose=purpose)
     context = {
         "case": case,
@@ -255,7 +270,7 @@ def case_persons(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def person_add(request: HttpRequest, pk: Any) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk, action=Action.CHANGE)
-    form = PersonForm(request.POST or None)
+    form = PersonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_person(actor=request.user, case=case, **form.cleaned_data)

@@ -18,7 +18,9 @@ from samverkan.core.models import RetentionPolicy
 
 
 class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool
+    ) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             audit.record(
@@ -30,15 +32,17 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         with transaction.atomic():
-            audit.record(actor=request.user, action=AuditAction.DELETE, obj=obj,
-                         details={"via": "admin"})
+            audit.record(
+                actor=request.user, action=AuditAction.DELETE, obj=obj, details={"via": "admin"}
+            )
             super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         with transaction.atomic():
             for obj in queryset:
-                audit.record(actor=request.user, action=AuditAction.DELETE, obj=obj,
-                             details={"via": "admin"})
+                audit.record(
+                    actor=request.user, action=AuditAction.DELETE, obj=obj, details={"via": "admin"}
+                )
             super().delete_queryset(request, queryset)
 
 

@@ -50,7 +50,7 @@ def run_retention(*, actor: Any | None = None, dry_run: bool = False) -> list[Re
         if model is None:
             continue
         field = model.retention_date_field
-        expired: Any = model.objects.filter(  # type: ignore[attr-defined]
+        expired: Any = model.objects.filter(
             **{f"{field}__isnull": False, f"{field}__lt": months_ago(policy.months)}
         )
         count = expired.count()

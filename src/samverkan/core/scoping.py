@@ -82,7 +82,7 @@ def get_scope(user: AnyUser | None) -> UserScope:
         return UserScope(user_id=None)
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     from samverkan.organisations.models import Membership
 
     roles: dict[int, set[Role]] = {}
@@ -111,8 +111,8 @@ class ScopedQuerySet(models.QuerySet[Any]):
             return self.none()
         condition = Q(pk__in=[])
         shared_field = self.model._meta.get_field("shared_with")
-        through = shared_field.remote_field.through  # type: ignore[union-attr]
-        source_fk = shared_field.m2m_field_name()  # type: ignore[union-attr]
+        through = shared_field.remote_field.through
+        source_fk = shared_field.m2m_field_name()
         for level in Confidentiality:
             orgs = scope.orgs_acting(action, level)
             if not orgs:

@@ -21,13 +21,13 @@ def get_scoped(model: type[M], user: Any, pk: Any, action: Action = Action.VIEW)
     change gives 403.
     """
     try:
-        pk = model._meta.pk.to_python(pk)  # type: ignore[union-attr]
+        pk = model._meta.pk.to_python(pk)
     except ValidationError as exc:
         raise Http404 from exc
-    manager: Any = model.objects  # type: ignore[attr-defined]
+    manager: Any = model.objects
     obj = manager.restrict(user, action).filter(pk=pk).first()
     if obj is not None:
-        return obj  # type: ignore[no-any-return]
+        return obj
     if action is not Action.VIEW and manager.restrict(user, Action.VIEW).filter(pk=pk).exists():
         raise PermissionDenied
     raise Http404
@@ -45,12 +45,8 @@ def home_context(*, user: Any) -> dict[str, Any]:
     context: dict[str, Any] = {"roles": sorted(r.value for r in roles)}
     cases = case_list(user=user)
     context["recent_cases"] = list(cases[:8])
-    context["shared_with_us"] = list(
-        cases.exclude(owner_id__in=scope.organisation_ids)[:8]
-    )
-    context["open_count"] = cases.filter(
-        owner_id__in=scope.organisation_ids, status="open"
-    ).count()
+    context["shared_with_us"] = list(cases.exclude(owner_id__in=scope.organisation_ids)[:8])
+    context["open_count"] = cases.filter(owner_id__in=scope.organisation_ids, status="open").count()
     context["is_auditor"] = Role.AUDITOR in roles
     context["is_administrator"] = Role.ADMINISTRATOR in roles
     context["is_reporter_only"] = roles == {Role.REPORTER}

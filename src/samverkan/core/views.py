@@ -16,6 +16,7 @@ from samverkan.core.scoping import get_scope
 from samverkan.core.selectors import home_context
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", home_context(user=request.user))
@@ -44,7 +45,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any failure means the database is unavailable
+    except Exception:
         status = {"status": "error", "database": "unavailable"}
         return JsonResponse(status, status=503)
     return JsonResponse(status)

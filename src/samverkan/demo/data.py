@@ -12,19 +12,29 @@ from datetime import date
 from django.db import transaction
 
 from samverkan.cases import services as case_services
-from samverkan.core.models import RetentionPolicy
 from samverkan.core.identity import luhn_checksum_ok
+from samverkan.core.models import RetentionPolicy
 from samverkan.organisations import services as org_services
 from samverkan.organisations.models import Organisation, OrganisationType
 from samverkan.organisations.roles import Confidentiality, Role
 
-DEMO_PASSWORD = "demo-Samverkan-2026"  # noqa: S105 - printed to the demo user on purpose
+DEMO_PASSWORD = "demo-Samverkan-2026"
 
 ORGANISATIONS = [
-    ("Linköpings kommun", "linkoping", OrganisationType.MUNICIPALITY, "0580",
-     ["Kommunledningsförvaltningen", "Socialförvaltningen", "Miljö- och samhällsbyggnad"]),
-    ("Norrköpings kommun", "norrkoping", OrganisationType.MUNICIPALITY, "0581",
-     ["Kommunstyrelsens kontor", "Socialkontoret", "Miljö- och hälsoskyddskontoret"]),
+    (
+        "Linköpings kommun",
+        "linkoping",
+        OrganisationType.MUNICIPALITY,
+        "0580",
+        ["Kommunledningsförvaltningen", "Socialförvaltningen", "Miljö- och samhällsbyggnad"],
+    ),
+    (
+        "Norrköpings kommun",
+        "norrkoping",
+        OrganisationType.MUNICIPALITY,
+        "0581",
+        ["Kommunstyrelsens kontor", "Socialkontoret", "Miljö- och hälsoskyddskontoret"],
+    ),
     ("Polisen LPO Linköping", "polis-linkoping", OrganisationType.POLICE, "", ["Kommunpolis"]),
     ("Polisen LPO Norrköping", "polis-norrkoping", OrganisationType.POLICE, "", ["Kommunpolis"]),
     ("Stångåstaden", "stangastaden", OrganisationType.HOUSING, "", ["Trygghet och säkerhet"]),
@@ -40,10 +50,38 @@ ROLE_LABELS = {
     Role.AUDITOR: "granskare",
 }
 
-FIRST = ["Anna", "Erik", "Maria", "Johan", "Sara", "Ali", "Fatima", "Lars", "Emma", "Omar",
-         "Karin", "Mikael", "Elin", "Hassan", "Ida", "Per"]
-LAST = ["Lindqvist", "Berg", "Nyström", "Åkesson", "Hassan", "Karlsson", "Öberg", "Sundin",
-        "Holm", "Yilmaz", "Ekström", "Dahl"]
+FIRST = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Johan",
+    "Sara",
+    "Ali",
+    "Fatima",
+    "Lars",
+    "Emma",
+    "Omar",
+    "Karin",
+    "Mikael",
+    "Elin",
+    "Hassan",
+    "Ida",
+    "Per",
+]
+LAST = [
+    "Lindqvist",
+    "Berg",
+    "Nyström",
+    "Åkesson",
+    "Hassan",
+    "Karlsson",
+    "Öberg",
+    "Sundin",
+    "Holm",
+    "Yilmaz",
+    "Ekström",
+    "Dahl",
+]
 
 CASE_TITLES = [
     "Lokal med misstänkt olovlig verksamhet",
@@ -78,14 +116,17 @@ def load(seed: int = 2026) -> list[tuple[str, str, str]]:
     accounts: list[tuple[str, str, str]] = []
     if Organisation.objects.filter(name=ORGANISATIONS[0][0]).exists():
         for name, slug, *_ in ORGANISATIONS:
-            for role, label in ROLE_LABELS.items():
+            for label in ROLE_LABELS.values():
                 accounts.append((f"{slug}.{label_ascii(label)}", name, label))
         return accounts
 
     orgs: dict[str, Organisation] = {}
     for name, slug, org_type, code, units in ORGANISATIONS:
         org = org_services.create_organisation(
-            actor=None, name=name, type=org_type.value, short_name=slug,
+            actor=None,
+            name=name,
+            type=org_type.value,
+            short_name=slug,
             municipality_code=code,
         )
         for unit in units:
@@ -135,7 +176,8 @@ def load(seed: int = 2026) -> list[tuple[str, str, str]]:
             )
             for _ in range(rng.randint(1, 3)):
                 case_services.add_person(
-                    actor=author, case=case,
+                    actor=author,
+                    case=case,
                     name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                     person_number=synthetic_person_number(rng),
                     role=rng.choice(["Företrädare", "Hyresgäst", "Anmälare", "Ägare"]),

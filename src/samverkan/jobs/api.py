@@ -13,8 +13,16 @@ class JobSerializer(serializers.ModelSerializer[Job]):
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "status", "progress_current", "progress_total", "percent",
-            "message", "result", "created_at", "finished_at",
+            "id",
+            "kind",
+            "status",
+            "progress_current",
+            "progress_total",
+            "percent",
+            "message",
+            "result",
+            "created_at",
+            "finished_at",
         ]
 
 

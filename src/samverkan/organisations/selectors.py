@@ -26,7 +26,7 @@ def primary_organisation(user: Any) -> Organisation | None:
     """The organisation the user currently acts for (chosen in the header), or the first."""
     active = getattr(user, ACTIVE_ORG_ATTR, None)
     if active is not None:
-        return active  # type: ignore[no-any-return]
+        return active
     org_ids = get_scope(user).organisation_ids
     if not org_ids:
         return None

@@ -84,7 +84,12 @@ def create_user(
 
 @transaction.atomic
 def add_membership(
-    *, actor: Any | None, user: Any, organisation: Organisation, role: Role, unit: Unit | None = None
+    *,
+    actor: Any | None,
+    user: Any,
+    organisation: Organisation,
+    role: Role,
+    unit: Unit | None = None,
 ) -> Membership:
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, role=role.value, defaults={"unit": unit}

@@ -4,50 +4,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditHead',
+            name="AuditHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': 'audit chain head',
+                "verbose_name": "audit chain head",
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True, verbose_name='number')),
-                ('timestamp', models.DateTimeField(db_index=True, verbose_name='time')),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='user id')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='user')),
-                ('organisation_id', models.BigIntegerField(blank=True, null=True, verbose_name='organisation id')),
-                ('organisation_name', models.CharField(blank=True, max_length=200, verbose_name='organisation')),
-                ('subject_organisation_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='owning organisation of the object')),
-                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('view', 'Viewed personal data'), ('export', 'Exported'), ('share', 'Shared'), ('unshare', 'Sharing withdrawn'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('logout', 'Signed out'), ('locked_out', 'Locked out'), ('two_factor', 'Two-factor sign-in'), ('retention', 'Retention run'), ('verify', 'Audit log verified'), ('job', 'Background job')], max_length=20, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, db_index=True, max_length=100, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='object id')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
-                ('purpose', models.TextField(blank=True, verbose_name='purpose')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('ip_address', models.CharField(blank=True, max_length=45, verbose_name='IP address')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True, verbose_name="number")),
+                ("timestamp", models.DateTimeField(db_index=True, verbose_name="time")),
+                (
+                    "actor_id",
+                    models.BigIntegerField(
+                        blank=True, db_index=True, null=True, verbose_name="user id"
+                    ),
+                ),
+                (
+                    "actor_username",
+                    models.CharField(blank=True, max_length=150, verbose_name="user"),
+                ),
+                (
+                    "organisation_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="organisation id"),
+                ),
+                (
+                    "organisation_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="organisation"),
+                ),
+                (
+                    "subject_organisation_id",
+                    models.BigIntegerField(
+                        blank=True,
+                        db_index=True,
+                        null=True,
+                        verbose_name="owning organisation of the object",
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("update", "Changed"),
+                            ("delete", "Deleted"),
+                            ("view", "Viewed personal data"),
+                            ("export", "Exported"),
+                            ("share", "Shared"),
+                            ("unshare", "Sharing withdrawn"),
+                            ("login", "Signed in"),
+                            ("login_failed", "Failed sign-in"),
+                            ("logout", "Signed out"),
+                            ("locked_out", "Locked out"),
+                            ("two_factor", "Two-factor sign-in"),
+                            ("retention", "Retention run"),
+                            ("verify", "Audit log verified"),
+                            ("job", "Background job"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=100, verbose_name="object type"
+                    ),
+                ),
+                (
+                    "object_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="object id"),
+                ),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=200, verbose_name="object"),
+                ),
+                ("purpose", models.TextField(blank=True, verbose_name="purpose")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "ip_address",
+                    models.CharField(blank=True, max_length=45, verbose_name="IP address"),
+                ),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__3eefc4_idx')],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id"], name="audit_audit_object__3eefc4_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -5,25 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RetentionPolicy',
+            name="RetentionPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_type', models.CharField(help_text='App label and model, for example cases.case.', max_length=100, unique=True, verbose_name='record type')),
-                ('months', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='months to keep')),
-                ('legal_basis', models.CharField(blank=True, max_length=300, verbose_name='basis for the period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "record_type",
+                    models.CharField(
+                        help_text="App label and model, for example cases.case.",
+                        max_length=100,
+                        unique=True,
+                        verbose_name="record type",
+                    ),
+                ),
+                (
+                    "months",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="months to keep",
+                    ),
+                ),
+                (
+                    "legal_basis",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="basis for the period"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retention policy',
-                'verbose_name_plural': 'retention policies',
-                'ordering': ['record_type'],
+                "verbose_name": "retention policy",
+                "verbose_name_plural": "retention policies",
+                "ordering": ["record_type"],
             },
         ),
     ]

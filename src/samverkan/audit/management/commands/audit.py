@@ -22,15 +22,17 @@ class Command(BaseCommand):
         problems = services.verify()
         with transaction.atomic():
             services.record(
-                actor=None, action=AuditAction.VERIFY, object_type="audit",
+                actor=None,
+                action=AuditAction.VERIFY,
+                object_type="audit",
                 details={"intact": not problems, "problems": len(problems), "via": "cli"},
             )
         if not problems:
-            self.stdout.write(self.style.SUCCESS("Granskningsloggen är oförändrad: kedjan stämmer."))
+            self.stdout.write(
+                self.style.SUCCESS("Granskningsloggen är oförändrad: kedjan stämmer.")
+            )
             return
         for problem in problems:
             where = f"post {problem.seq}" if problem.seq is not None else "kedjans slut"
             self.stderr.write(f"{where}: {problem.kind}: {problem.detail}")
-        raise CommandError(
-            f"Granskningsloggen har ändrats: {len(problems)} fel hittades."
-        )
+        raise CommandError(f"Granskningsloggen har ändrats: {len(problems)} fel hittades.")

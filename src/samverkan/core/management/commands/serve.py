@@ -21,14 +21,12 @@ class Command(BaseCommand):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         worker = None
         if not options["no_worker"]:
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            worker = subprocess.Popen(
                 [sys.executable, "-m", "samverkan.cli", "db_worker", "--interval", "0.5"]
             )
-            self.stdout.write("Bakgrundsjobb: arbetsprocess startad (pid %d)." % worker.pid)
+            self.stdout.write(f"Bakgrundsjobb: arbetsprocess startad (pid {worker.pid}).")
         try:
-            call_command(
-                "runserver", f"{options['host']}:{options['port']}", use_reloader=False
-            )
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         finally:
             if worker is not None:
                 worker.terminate()

@@ -1,0 +1,77 @@
+"""Every endpoint of the application, found from the URL configuration and the API
+router (so new endpoints are covered by the tests that use this list)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from samverkan.core.scoping import ScopedRecord
+
+# Parametrised endpoints that do not show any organisation's records, and why.
+NOT_RECORD_DETAIL = {
+    "api/v1/organisations/<pk>/": "the organisation directory (names and types) is shared",
+    "api/v1/jobs/<pk>/": "jobs are per user: see test_jobs_are_private",
+    "api/v1/audit/<seq>/": "audit entries are scoped by auditor role: see test_audit",
+    "jobb/<uuid:pk>/": "jobs are per user: see test_jobs_are_private",
+}
+# Prefixes that are not part of the application's own data surface.
+SKIPPED_PREFIXES = ("admin/", "i18n/", "static/", "api/schema", "api/docs")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    route: str
+    view: Any
+
+    @property
+    def has_params(self) -> bool:
+        return "<" in self.route
+
+    @property
+    def scoped_model(self) -> type[ScopedRecord] | None:
+        model = getattr(self.view, "scoped_model", None)
+        if model is None and hasattr(self.view, "cls"):
+            queryset = getattr(self.view.cls, "queryset", None)
+            model = getattr(queryset, "model", None)
+        if isinstance(model, type) and issubclass(model, ScopedRecord):
+            return model
+        return None
+
+    def url(self, pk: Any = None) -> str:
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(pk), self.route)
+        path = path.replace("^", "").replace("$", "").replace("\\.", ".")
+        path = re.sub(r"\(\?P<\w+>[^)]*\)", str(pk), path)
+        path = re.sub(r"\\?\.\(\?P<format>[a-z0-9]+\)/?", "", path)
+        return "/" + path
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> list[Endpoint]:
+    found: list[Endpoint] = []
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            found.extend(_walk(entry.url_patterns, route))
+        elif isinstance(entry, URLPattern):
+            found.append(Endpoint(route, entry.callback))
+    return found
+
+
+def endpoints() -> list[Endpoint]:
+    result = []
+    for ep in _walk(get_resolver().url_patterns):
+        if ep.route.startswith(SKIPPED_PREFIXES) or "format" in ep.route:
+            continue
+        # DRF's regex routes: normalise to path-like strings.
+        route = re.sub(r"\(\?P<(\w+)>\[\^/\.\]\+\)", r"<\1>", ep.route)
+        route = route.replace("^", "").replace("$", "")
+        result.append(Endpoint(route, ep.view))
+    return result
+
+
+ALL = endpoints()
+PARAM = [e for e in ALL if e.has_params]
+PLAIN = [e for e in ALL if not e.has_params]
