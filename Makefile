@@ -41,7 +41,7 @@ test-browser: install
 	$(BIN)/pytest -m browser -p no:cacheprovider
 
 messages: install
-	cd src/samverkan && ../../$(BIN)/samverkan makemessages -l sv -l en --no-obsolete --add-location file && ../../$(BIN)/samverkan compilemessages
+	cd src/samverkan && ../../$(BIN)/samverkan makemessages -l sv --no-obsolete --add-location file --ignore 'demo/*' && ../../$(BIN)/samverkan compilemessages
 
 bench: install
 	$(BIN)/python benchmarks/audit_chain.py

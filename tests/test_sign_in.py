@@ -161,3 +161,55 @@ def test_oidc_backend_matches_existing_users_by_email(world: Any) -> None:
     assert list(found) == [world.user("linkoping", Role.CASE_OFFICER)]
     assert not backend.filter_users_by_claims({"email": ""}).exists()
     assert not backend.filter_users_by_claims({"email": "okand@example.invalid"}).exists()
+
+
+def test_api_token_page_needs_the_second_factor(world: Any, client: Any, settings: Any) -> None:
+    settings.REQUIRE_2FA = True
+    client.post("/konto/logga-in/", {"username": "linkoping.samordnare", "password": PASSWORD})
+    response = client.post("/konto/api-token/")
+    assert response.status_code == 302 and response["Location"].startswith("/konto/tvafaktor/")
+    from rest_framework.authtoken.models import Token
+
+    assert not Token.objects.exists()
+
+
+def test_platform_superuser_must_use_two_factor_for_the_admin(
+    world: Any, client: Any, settings: Any
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    settings.REQUIRE_2FA = True
+    root = get_user_model().objects.create_superuser("root", "root@example.invalid", PASSWORD)
+    client.force_login(root)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/konto/tvafaktor/")
+
+
+def test_admin_changes_are_audited(world: Any, client: Any, settings: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    settings.REQUIRE_2FA = False
+    root = get_user_model().objects.create_superuser("root", "root@example.invalid", PASSWORD)
+    client.force_login(root)
+    org = world.orgs["polis"]
+    response = client.post(
+        f"/admin/organisations/organisation/{org.pk}/change/",
+        {
+            "name": "Polisen LPO Linköping City",
+            "short_name": "",
+            "type": "polis",
+            "organisation_number": "",
+            "municipality_code": "",
+            "is_active": "on",
+            "units-TOTAL_FORMS": "0",
+            "units-INITIAL_FORMS": "0",
+            "units-MIN_NUM_FORMS": "0",
+            "units-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    entry = AuditEntry.objects.filter(
+        action=AuditAction.UPDATE, object_type="organisations.organisation"
+    ).latest("seq")
+    assert entry.actor_username == "root" and entry.details["via"] == "admin"
+    assert "name" in entry.details["change"].lower() or "namn" in entry.details["change"].lower()

@@ -10,8 +10,16 @@ from django.utils.translation import gettext as _
 
 from samverkan.accounts.twofactor import needs_second_factor
 
-# Paths reachable before the second factor is given.
-_OPEN_PREFIXES = ("/static/", "/konto/", "/i18n/", "/healthz", "/oidc/")
+# Paths reachable before the second factor is given (the API token page is not one).
+_OPEN_PREFIXES = (
+    "/static/",
+    "/konto/logga-in/",
+    "/konto/logga-ut/",
+    "/konto/tvafaktor/",
+    "/i18n/",
+    "/healthz",
+    "/oidc/",
+)
 
 
 class RequireTwoFactorMiddleware:

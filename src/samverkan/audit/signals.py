@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -48,4 +50,30 @@ def _login_failed(
         object_type="auth.user",
         object_repr=username,
         ip_address=client_ip(request),
+    )
+
+
+_ADMIN_ACTIONS = {
+    ADDITION: AuditAction.CREATE,
+    CHANGE: AuditAction.UPDATE,
+    DELETION: AuditAction.DELETE,
+}
+# Objects whose string form is a secret and must not reach the audit log.
+_SECRET_REPR = {"authtoken.token", "authtoken.tokenproxy", "otp_totp.totpdevice"}
+
+
+@receiver(post_save, sender=LogEntry)
+def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
+    """Every add, change and delete made in the admin, in the admin's own transaction."""
+    if not created:
+        return
+    content_type: Any = instance.content_type
+    object_type = f"{content_type.app_label}.{content_type.model}" if content_type else ""
+    services.record(
+        actor=instance.user,
+        action=_ADMIN_ACTIONS.get(instance.action_flag, AuditAction.UPDATE),
+        object_type=object_type,
+        object_id=str(instance.object_id or "")[:64],
+        object_repr="" if object_type in _SECRET_REPR else instance.object_repr,
+        details={"via": "admin", "change": instance.get_change_message()[:500]},
     )

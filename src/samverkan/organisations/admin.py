@@ -1,6 +1,5 @@
 from django.contrib import admin
 
-from samverkan.core.admin import AuditedModelAdmin
 from samverkan.organisations.models import Collaboration, Membership, Organisation, Unit
 
 
@@ -10,7 +9,7 @@ class UnitInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "type", "short_name", "is_active"]
     list_filter = ["type", "is_active"]
     search_fields = ["name"]
@@ -18,13 +17,13 @@ class OrganisationAdmin(AuditedModelAdmin):
 
 
 @admin.register(Collaboration)
-class CollaborationAdmin(AuditedModelAdmin):
+class CollaborationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "decided_on"]
     filter_horizontal = ["members"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(AuditedModelAdmin):
+class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["user", "organisation", "role", "unit"]
     list_filter = ["role", "organisation"]
     search_fields = ["user__username", "user__last_name"]
