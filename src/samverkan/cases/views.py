@@ -47,7 +47,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
     template = "cases/_case_table.html" if request.htmx else "cases/case_list.html"  # type: ignore[attr-defined]
     can_create = get_scope(request.user).has_role(*CREATOR_ROLES)
-    return render(request, template, {"form": form, "page": page, "can_create": can_create})
+    query_params = request.GET.copy()
+    query_params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "can_create": can_create,
+        "querystring": query_params.urlencode(),
+    }
+    return render(request, template, context)
 
 
 @scoped(Case)
