@@ -17,7 +17,12 @@ NOT_RECORD_DETAIL = {
     "api/v1/jobs/<pk>/": "jobs are per user: see test_jobs_are_private",
     "api/v1/audit/<seq>/": "audit entries are scoped by auditor role: see test_audit",
     "jobb/<uuid:pk>/": "jobs are per user: see test_jobs_are_private",
+    "enkater/formular/<int:pk>/": "questionnaires are shared definitions without answers",
+    "enkater/formular/<int:pk>/andra/": "questionnaires are shared definitions without answers",
+    "enkat/svar/<str:token>/": "a respondent's one-time link: see tests/surveys",
 }
+# Values for URL parameters that are not object ids.
+FIXED_PARAMS = {"fmt": "csv"}
 # Prefixes that are not part of the application's own data surface.
 SKIPPED_PREFIXES = ("admin/", "i18n/", "static/", "api/schema", "api/docs")
 
@@ -42,7 +47,9 @@ class Endpoint:
         return None
 
     def url(self, pk: Any = None) -> str:
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(pk), self.route)
+        path = re.sub(
+            r"<(?:\w+:)?(\w+)>", lambda m: FIXED_PARAMS.get(m.group(1), str(pk)), self.route
+        )
         path = path.replace("^", "").replace("$", "").replace("\\.", ".")
         path = re.sub(r"\(\?P<\w+>[^)]*\)", str(pk), path)
         path = re.sub(r"\\?\.\(\?P<format>[a-z0-9]+\)/?", "", path)

@@ -6,9 +6,11 @@ from samverkan.audit.api import AuditEntryViewSet
 from samverkan.cases.api import CaseViewSet
 from samverkan.jobs.api import JobViewSet
 from samverkan.organisations.api import OrganisationViewSet
+from samverkan.surveys.api import WaveViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("cases", CaseViewSet, basename="case")
 router.register("jobs", JobViewSet, basename="job")
 router.register("audit", AuditEntryViewSet, basename="audit")
+router.register("surveys/waves", WaveViewSet, basename="wave")

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "samverkan.audit",
     "samverkan.cases",
     "samverkan.jobs",
+    "samverkan.surveys",
 ]
 
 MIDDLEWARE = [

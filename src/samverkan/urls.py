@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from samverkan.api_router import router
 from samverkan.core import views as core_views
 from samverkan.organisations.api import me
+from samverkan.surveys.urls import respondent_urlpatterns
 
 urlpatterns = [
     path("", include("samverkan.core.urls")),
@@ -15,6 +16,8 @@ urlpatterns = [
     path("arenden/", include("samverkan.cases.urls")),
     path("granskning/", include("samverkan.audit.urls")),
     path("jobb/", include("samverkan.jobs.urls")),
+    path("enkater/", include("samverkan.surveys.urls")),
+    path("enkat/", include((respondent_urlpatterns, "respondent"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/me/", me, name="api-me"),

@@ -19,6 +19,7 @@ _OPEN_PREFIXES = (
     "/i18n/",
     "/healthz",
     "/oidc/",
+    "/enkat/",
 )
 
 

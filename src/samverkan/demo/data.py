@@ -182,6 +182,16 @@ def load(seed: int = 2026) -> list[tuple[str, str, str]]:
                     person_number=synthetic_person_number(rng),
                     role=rng.choice(["Företrädare", "Hyresgäst", "Anmälare", "Ägare"]),
                 )
+    from samverkan.demo import surveys as demo_surveys
+
+    demo_surveys.load(
+        coordinators={
+            orgs[slug].name: users_by_org[slug][Role.COORDINATOR]
+            for slug in ("linkoping", "norrkoping")
+        },
+        owner=orgs["linkoping"],
+        partner=orgs["norrkoping"],
+    )
     RetentionPolicy.objects.get_or_create(
         record_type="cases.case",
         defaults={"months": 24, "legal_basis": "Gallringsbeslut för samverkansärenden (demo)"},

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import get_language
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from samverkan.organisations.roles import Action
+from samverkan.surveys import selectors, services
+from samverkan.surveys.models import MIN_CELL_SIZE, Wave
+
+
+class WaveSerializer(serializers.ModelSerializer[Wave]):
+    owner: Any = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    participants: Any = serializers.SlugRelatedField(
+        source="shared_with", slug_field="name", many=True, read_only=True
+    )
+    questionnaire: Any = serializers.StringRelatedField()
+
+    class Meta:
+        model = Wave
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "status",
+            "owner",
+            "participants",
+            "questionnaire",
+            "reference_period",
+            "min_cell_size",
+            "weighting",
+            "opened_on",
+            "closed_on",
+        ]
+        read_only_fields = fields
+
+
+class WaveSettingsSerializer(serializers.Serializer[Any]):
+    reference_period = serializers.CharField(max_length=200, required=False)
+    min_cell_size = serializers.IntegerField(min_value=MIN_CELL_SIZE, required=False)
+    weighting = serializers.BooleanField(required=False)
+
+
+class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Wave]):
+    """Survey waves the caller's organisations run or take part in."""
+
+    queryset = Wave.objects.none()
+    serializer_class = WaveSerializer
+
+    def get_queryset(self) -> QuerySet[Wave]:
+        return selectors.wave_list(user=self.request.user).prefetch_related("shared_with")
+
+    def get_object(self) -> Wave:
+        return selectors.wave_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=WaveSettingsSerializer, responses=WaveSerializer)
+    def partial_update(self, request: Request, pk: Any = None) -> Response:
+        """Change the settings of a draft wave; refused once the wave has been opened."""
+        wave = selectors.wave_get(user=request.user, pk=pk, action=Action.CHANGE)
+        data = WaveSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        services.update_wave_settings(
+            actor=request.user,
+            wave=wave,
+            reference_period=values.get("reference_period", wave.reference_period),
+            min_cell_size=values.get("min_cell_size", wave.min_cell_size),
+            weighting=values.get("weighting", wave.weighting),
+        )
+        return Response(WaveSerializer(wave).data)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def results(self, request: Request, pk: Any = None) -> Response:
+        """The wave's results with small groups suppressed (the shape of
+        `samverkan survey results --format json`)."""
+        from samverkan.surveys.reporting import wave_results
+
+        wave = selectors.wave_get(user=request.user, pk=pk)
+        result = wave_results(wave=wave, language=get_language() or "sv")
+        services.record_results_view(actor=request.user, wave=wave, fmt="api")
+        return Response(result.as_dict())

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveysConfig(AppConfig):
+    name = "samverkan.surveys"
+    verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from samverkan.core import navigation
+        from samverkan.organisations.roles import Role
+        from samverkan.surveys.jobs import register_jobs
+
+        register_jobs()
+        navigation.register(
+            navigation.NavItem(
+                "surveys",
+                _("Surveys"),
+                "surveys:wave_list",
+                roles=frozenset({Role.COORDINATOR, Role.ANALYST, Role.ADMINISTRATOR}),
+                order=20,
+            )
+        )

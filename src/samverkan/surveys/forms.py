@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.organisations.models import Organisation
+from samverkan.surveys.models import MIN_CELL_SIZE, QuestionnaireVersion, Wave
+
+REQUIRED = {"required": _("This field is required.")}
+TOO_LONG = {"max_length": _("At most %(limit_value)d characters.")}
+
+
+class WaveForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        label=_("Organisation running the survey"),
+        error_messages={**REQUIRED, "invalid_choice": _("Choose one of your organisations.")},
+    )
+    name = forms.CharField(label=_("Name"), max_length=200, error_messages={**REQUIRED, **TOO_LONG})
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=80,
+        help_text=_("Used in links and on the command line, e.g. valaret-2026."),
+        error_messages={
+            **REQUIRED,
+            **TOO_LONG,
+            "invalid": _("Use only lower-case letters, digits and hyphens."),
+        },
+    )
+    questionnaire = forms.ModelChoiceField(
+        queryset=QuestionnaireVersion.objects.all(),
+        label=_("Questionnaire version"),
+        error_messages={**REQUIRED, "invalid_choice": _("Choose a questionnaire.")},
+    )
+    partners = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        label=_("Other participating organisations"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose among the partner organisations.")},
+    )
+    reference_period = forms.CharField(
+        label=_("Reference period"),
+        max_length=200,
+        help_text=_("As the respondents will read it, e.g. “during 2026”."),
+        error_messages={**REQUIRED, **TOO_LONG},
+    )
+    min_cell_size = forms.IntegerField(
+        label=_("Smallest group shown"),
+        min_value=MIN_CELL_SIZE,
+        max_value=1000,
+        initial=MIN_CELL_SIZE,
+        help_text=_("Groups with fewer respondents are never shown. At least 5."),
+        error_messages={
+            **REQUIRED,
+            "invalid": _("Enter a whole number."),
+            "min_value": _("At least %(limit_value)s."),
+            "max_value": _("At most %(limit_value)s."),
+        },
+    )
+    weighting = forms.BooleanField(
+        label=_("Weight the results for non-response"), required=False, initial=True
+    )
+    previous_wave = forms.ModelChoiceField(
+        queryset=Wave.objects.none(),
+        label=_("Earlier wave to compare with"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the listed waves.")},
+    )
+
+    def __init__(self, *args: Any, owners: Any, partners: Any, waves: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["owner"].queryset = owners
+        fields["partners"].queryset = partners
+        fields["previous_wave"].queryset = waves
+
+
+class WaveSettingsForm(forms.Form):
+    reference_period = WaveForm.base_fields["reference_period"]
+    min_cell_size = WaveForm.base_fields["min_cell_size"]
+    weighting = WaveForm.base_fields["weighting"]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or Excel)"),
+        error_messages={
+            **REQUIRED,
+            "empty": _("The file is empty."),
+            "invalid": _("No file was sent."),
+        },
+    )
+
+    def clean_file(self) -> Any:
+        uploaded = self.cleaned_data["file"]
+        if not uploaded.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(_("The file must be CSV (.csv) or Excel (.xlsx)."))
+        return uploaded
+
+
+class QuestionnaireForm(forms.Form):
+    document = forms.CharField(
+        label=_("Questionnaire (YAML)"),
+        max_length=500_000,
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code"}),
+        error_messages={**REQUIRED, **TOO_LONG},
+    )

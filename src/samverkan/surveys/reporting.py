@@ -1,0 +1,157 @@
+"""Results of a wave for the dashboard, the exports and the PDF report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from samverkan.surveys import selectors
+from samverkan.surveys.analysis import Indicator, Inputs, Results, analyse
+from samverkan.surveys.charts import Bar, bar_chart
+from samverkan.surveys.models import Wave
+from samverkan.surveys.strata import load_questionnaire, municipality_value, participants
+
+
+def wave_results(*, wave: Wave, language: str = "sv") -> Results:
+    questionnaire = load_questionnaire(wave.questionnaire.document)
+    invited = selectors.population(wave=wave)
+    previous = None
+    if wave.previous_wave is not None:
+        previous = (
+            load_questionnaire(wave.previous_wave.questionnaire.document),
+            selectors.answers(wave=wave.previous_wave),
+        )
+    inputs = Inputs(
+        questionnaire=questionnaire,
+        answers=selectors.answers(wave=wave),
+        min_cell_size=wave.min_cell_size,
+        language="en" if language.startswith("en") else "sv",
+        municipality_labels={municipality_value(o): o.name for o in participants(wave)},
+        population=invited if wave.weighting and invited else None,
+        invited=invited,
+        responded=selectors.response_counts(wave=wave),
+        previous=previous,
+    )
+    return analyse(inputs)
+
+
+def indicator_chart(indicators: list[Indicator], *, title: str, weighted: bool) -> str:
+    bars = []
+    for indicator in indicators:
+        e = indicator.overall
+        if weighted and e.weighted_share is not None:
+            bars.append(Bar(indicator.label, e.weighted_share, e.weighted_low, e.weighted_high))
+        else:
+            bars.append(Bar(indicator.label, e.share, e.low, e.high))
+    return bar_chart(bars, title=title)
+
+
+def breakdown_chart(indicator: Indicator, dimension: str, *, title: str) -> str:
+    bars = [Bar(e.label, e.share, e.low, e.high) for e in indicator.by.get(dimension, [])]
+    return bar_chart(bars, title=title)
+
+
+def results_csv(result: Results) -> str:
+    """One row per published figure; suppressed figures are empty and marked."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [
+            "section",
+            "indicator",
+            "label",
+            "dimension",
+            "category",
+            "category_label",
+            "n",
+            "share",
+            "low",
+            "high",
+            "weighted_share",
+            "weighted_low",
+            "weighted_high",
+            "suppressed",
+        ]
+    )
+    for section, indicators in (
+        ("exposure", result.exposure),
+        ("consequences", result.consequences),
+        ("reporting", result.reporting),
+    ):
+        for indicator in indicators:
+            rows = [("all", indicator.overall)] + [
+                (dimension, e) for dimension, estimates in indicator.by.items() for e in estimates
+            ]
+            for dimension, e in rows:
+                writer.writerow(
+                    [
+                        section,
+                        indicator.key,
+                        indicator.label,
+                        dimension,
+                        e.category,
+                        e.label,
+                        _fmt(e.n),
+                        _fmt(e.share),
+                        _fmt(e.low),
+                        _fmt(e.high),
+                        _fmt(e.weighted_share),
+                        _fmt(e.weighted_low),
+                        _fmt(e.weighted_high),
+                        "1" if e.suppressed else "0",
+                    ]
+                )
+    return out.getvalue()
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def report_context(*, wave: Wave, result: Results) -> dict[str, Any]:
+    weighted = result.weighted
+    return {
+        "wave": wave,
+        "result": result,
+        "participants": participants(wave),
+        "generated": timezone.localtime(),
+        "exposure_chart": indicator_chart(
+            result.exposure, title="Utsatthet per form", weighted=weighted
+        ),
+        "any": result.exposure[0] if result.exposure else None,
+        "municipality_chart": breakdown_chart(
+            result.exposure[0], "municipality", title="Någon utsatthet per kommun"
+        )
+        if result.exposure
+        else "",
+        "gender_chart": breakdown_chart(
+            result.exposure[0], "gender", title="Någon utsatthet per kön"
+        )
+        if result.exposure
+        else "",
+        "consequence_chart": indicator_chart(
+            result.consequences, title="Konsekvenser bland utsatta", weighted=False
+        ),
+        "reporting_chart": indicator_chart(result.reporting, title="Anmält till", weighted=False),
+    }
+
+
+def render_pdf(*, request: HttpRequest | None, wave: Wave, result: Results) -> bytes:
+    from weasyprint import CSS, HTML
+
+    html = render_to_string("surveys/report.html", report_context(wave=wave, result=result))
+    stylesheet = settings.BASE_DIR / "surveys" / "static" / "surveys" / "report.css"
+    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[CSS(filename=str(stylesheet))]
+    )
+    return pdf

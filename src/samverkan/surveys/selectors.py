@@ -1,0 +1,88 @@
+"""Reads of the survey module, scoped to the user."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from samverkan.core.scoping import get_scope
+from samverkan.core.selectors import get_scoped
+from samverkan.organisations.roles import Action, Role
+from samverkan.surveys.models import Invitee, QuestionnaireVersion, Response, Wave
+
+
+def wave_list(*, user: Any) -> QuerySet[Wave]:
+    return (
+        Wave.objects.restrict(user, Action.VIEW)
+        .select_related("owner", "questionnaire")
+        .order_by("-created_at")
+    )
+
+
+def wave_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Wave:
+    return get_scoped(Wave, user, pk, action)
+
+
+def wave_by_slug(*, user: Any | None, slug: str) -> Wave:
+    """For the command line: ``user`` None means the operator, who sees every wave."""
+    if user is None:
+        return Wave.objects.get(slug=slug)
+    return Wave.objects.restrict(user, Action.VIEW).get(slug=slug)
+
+
+def questionnaire_list() -> QuerySet[QuestionnaireVersion]:
+    """Questionnaires hold no organisation's data: every member may read them."""
+    return QuestionnaireVersion.objects.select_related("created_by_organisation")
+
+
+def managed_invitees(*, user: Any, wave: Wave) -> QuerySet[Invitee]:
+    """Invitees of the user's own organisations (coordinators only)."""
+    orgs = get_scope(user).orgs_with_role(Role.COORDINATOR)
+    return Invitee.objects.filter(wave=wave, organisation_id__in=orgs).order_by("email")
+
+
+def invitation_counts(*, user: Any, wave: Wave) -> dict[str, int]:
+    return managed_invitees(user=user, wave=wave).aggregate(
+        total=Count("pk"),
+        invited=Count("pk", filter=Q(invited=True)),
+        responded=Count("pk", filter=Q(responded=True)),
+    )
+
+
+def population(*, wave: Wave) -> Counter[tuple[str, str, str]]:
+    """Invited population per municipality × role × gender (aggregates only)."""
+    from samverkan.surveys.strata import municipality_value
+
+    names = {o.pk: municipality_value(o) for o in [wave.owner, *wave.shared_with.all()]}
+    counts: Counter[tuple[str, str, str]] = Counter()
+    rows = (
+        Invitee.objects.filter(wave=wave)
+        .values("organisation_id", "role", "gender")
+        .annotate(n=Count("pk"), responded=Count("pk", filter=Q(responded=True)))
+    )
+    for row in rows:
+        counts[(names.get(row["organisation_id"], "?"), row["role"], row["gender"])] += row["n"]
+    return counts
+
+
+def response_counts(*, wave: Wave) -> Counter[tuple[str, str, str]]:
+    """Invitees who have answered, per municipality × role × gender (aggregates only)."""
+    from samverkan.surveys.strata import municipality_value
+
+    names = {o.pk: municipality_value(o) for o in [wave.owner, *wave.shared_with.all()]}
+    counts: Counter[tuple[str, str, str]] = Counter()
+    rows = (
+        Invitee.objects.filter(wave=wave, responded=True)
+        .values("organisation_id", "role", "gender")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts[(names.get(row["organisation_id"], "?"), row["role"], row["gender"])] += row["n"]
+    return counts
+
+
+def answers(*, wave: Wave) -> list[dict[str, Any]]:
+    """All answers of a wave, in the random order of their ids."""
+    return list(Response.objects.filter(wave=wave).order_by("pk").values_list("answers", flat=True))

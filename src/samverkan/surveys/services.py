@@ -1,0 +1,563 @@
+"""Every write of the survey module: keyword-only, one transaction, audited inside.
+
+Submitting answers is the exception to "audit everything": a respondent's submission
+writes no audit entry, since its time would tie the answers to the invitee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samverkan.audit import services as audit
+from samverkan.audit.models import AuditAction
+from samverkan.core.scoping import get_scope
+from samverkan.core.tabular import Problem, Row, TableError
+from samverkan.organisations.models import Organisation
+from samverkan.organisations.roles import Action, Role
+from samverkan.organisations.selectors import collaboration_partners
+from samverkan.surveys import questionnaire as qn
+from samverkan.surveys.models import (
+    MIN_CELL_SIZE,
+    Invitee,
+    QuestionnaireVersion,
+    Response,
+    Wave,
+    WaveStatus,
+)
+from samverkan.surveys.strata import (
+    load_questionnaire,
+    municipality_value,
+    participants,
+    stratum_options,
+)
+from samverkan.surveys.tokens import new_token, token_hash, unusable_hash
+
+
+class SurveyClosed(Exception):
+    """The wave does not take answers (not opened yet, or closed)."""
+
+
+class TokenUsed(Exception):
+    """The link has been used already (or never existed)."""
+
+
+def _require_coordinator(actor: Any, organisation: Organisation) -> None:
+    if organisation.pk not in get_scope(actor).orgs_with_role(Role.COORDINATOR):
+        raise PermissionDenied(_("Only the organisation's coordinators may do this."))
+
+
+# --- Questionnaires --------------------------------------------------------------
+
+
+@transaction.atomic
+def import_questionnaire(
+    *, actor: Any, organisation: Organisation, document: str
+) -> QuestionnaireVersion:
+    _require_coordinator(actor, organisation)
+    try:
+        parsed = qn.parse_yaml(document)
+    except qn.QuestionnaireError as error:
+        raise ValidationError({"document": error.errors}) from error
+    if QuestionnaireVersion.objects.filter(key=parsed.key, version=parsed.version).exists():
+        raise ValidationError(
+            {
+                "document": _(
+                    "Version %(version)s of “%(key)s” exists already: raise the version number."
+                )
+                % {"version": parsed.version, "key": parsed.key}
+            }
+        )
+    version = QuestionnaireVersion.objects.create(
+        key=parsed.key,
+        version=parsed.version,
+        title=parsed.title.get("sv", parsed.key),
+        document=document,
+        fingerprint=qn.fingerprint(parsed),
+        created_by_organisation=organisation,
+    )
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=version, organisation=organisation)
+    return version
+
+
+@transaction.atomic
+def update_questionnaire(
+    *, actor: Any, questionnaire: QuestionnaireVersion, document: str
+) -> QuestionnaireVersion:
+    _require_coordinator(actor, questionnaire.created_by_organisation)
+    if questionnaire.locked:
+        raise ValidationError(
+            {
+                "document": _(
+                    "The questionnaire is locked because a survey using it has been opened. "
+                    "Make a new version instead."
+                )
+            }
+        )
+    try:
+        parsed = qn.parse_yaml(document)
+    except qn.QuestionnaireError as error:
+        raise ValidationError({"document": error.errors}) from error
+    if (parsed.key, parsed.version) != (questionnaire.key, questionnaire.version):
+        raise ValidationError(
+            {"document": _("The key and version cannot change when editing a version.")}
+        )
+    questionnaire.document = document
+    questionnaire.title = parsed.title.get("sv", parsed.key)
+    questionnaire.fingerprint = qn.fingerprint(parsed)
+    questionnaire.save()
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=questionnaire)
+    return questionnaire
+
+
+def ensure_default_questionnaire(*, actor: Any, organisation: Organisation) -> QuestionnaireVersion:
+    default = qn.load_default()
+    existing = QuestionnaireVersion.objects.filter(key=default.key, version=default.version).first()
+    if existing is not None:
+        return existing
+    return import_questionnaire(
+        actor=actor, organisation=organisation, document=qn.to_yaml(default)
+    )
+
+
+# --- Waves -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_wave(
+    *,
+    actor: Any,
+    owner: Organisation,
+    name: str,
+    slug: str,
+    questionnaire: QuestionnaireVersion,
+    partners: Iterable[Organisation],
+    reference_period: str,
+    min_cell_size: int = MIN_CELL_SIZE,
+    weighting: bool = True,
+    previous_wave: Wave | None = None,
+) -> Wave:
+    _require_coordinator(actor, owner)
+    if min_cell_size < MIN_CELL_SIZE:
+        raise ValidationError(
+            {
+                "min_cell_size": _("The smallest group shown cannot be below %(k)s.")
+                % {"k": MIN_CELL_SIZE}
+            }
+        )
+    if Wave.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("The short name is taken.")})
+    allowed = set(collaboration_partners(owner).values_list("pk", flat=True))
+    partner_list = [p for p in partners if p.pk != owner.pk]
+    outside = [p.name for p in partner_list if p.pk not in allowed]
+    if outside:
+        raise ValidationError(
+            {
+                "partners": _("Not in a common collaboration: %(names)s")
+                % {"names": ", ".join(outside)}
+            }
+        )
+    wave = Wave(
+        owner=owner,
+        name=name.strip(),
+        slug=slug,
+        questionnaire=questionnaire,
+        reference_period=reference_period.strip(),
+        min_cell_size=min_cell_size,
+        weighting=weighting,
+        previous_wave=previous_wave,
+        created_by=actor,
+    )
+    wave.full_clean()
+    wave.save()
+    wave.shared_with.set(partner_list)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=wave,
+        organisation=owner,
+        details={"participants": sorted(o.name for o in [owner, *partner_list])},
+    )
+    return wave
+
+
+def _require_owner_change(actor: Any, wave: Wave) -> None:
+    if not Wave.objects.allowed(actor, Action.CHANGE, wave.pk) or wave.owner_id not in get_scope(
+        actor
+    ).orgs_with_role(Role.COORDINATOR):
+        raise PermissionDenied(
+            _("Only the coordinators of the organisation running the survey may do this.")
+        )
+
+
+@transaction.atomic
+def update_wave_settings(
+    *, actor: Any, wave: Wave, min_cell_size: int, weighting: bool, reference_period: str
+) -> Wave:
+    _require_owner_change(actor, wave)
+    if wave.status != WaveStatus.DRAFT:
+        raise ValidationError(
+            {
+                "__all__": _(
+                    "The survey has been opened: its questions and anonymity settings can no "
+                    "longer change, so that all answers are comparable and anonymous."
+                )
+            }
+        )
+    if min_cell_size < MIN_CELL_SIZE:
+        raise ValidationError(
+            {
+                "min_cell_size": _("The smallest group shown cannot be below %(k)s.")
+                % {"k": MIN_CELL_SIZE}
+            }
+        )
+    wave.min_cell_size = min_cell_size
+    wave.weighting = weighting
+    wave.reference_period = reference_period
+    wave.save()
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=wave, details={"settings": True})
+    return wave
+
+
+@transaction.atomic
+def open_wave(*, actor: Any, wave: Wave) -> Wave:
+    _require_owner_change(actor, wave)
+    if wave.status != WaveStatus.DRAFT:
+        raise ValidationError({"__all__": _("Only a draft survey can be opened.")})
+    wave.status = WaveStatus.OPEN
+    wave.opened_on = timezone.localdate()
+    wave.save(update_fields=["status", "opened_on", "updated_at"])
+    QuestionnaireVersion.objects.filter(pk=wave.questionnaire_id).update(locked=True)
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=wave, details={"status": "open"})
+    return wave
+
+
+@transaction.atomic
+def close_wave(*, actor: Any, wave: Wave) -> Wave:
+    _require_owner_change(actor, wave)
+    if wave.status != WaveStatus.OPEN:
+        raise ValidationError({"__all__": _("Only an open survey can be closed.")})
+    wave.status = WaveStatus.CLOSED
+    wave.closed_on = timezone.localdate()
+    wave.save(update_fields=["status", "closed_on", "updated_at"])
+    # Rewrite every invitee and response row of the wave in this one transaction, so that
+    # row versions no longer carry the transaction of each submission (on PostgreSQL the
+    # invitee and the response of one submission would otherwise share a transaction id).
+    Invitee.objects.filter(wave=wave).update(reminders=F("reminders"))
+    Response.objects.filter(wave=wave).update(source=F("source"))
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=wave, details={"status": "closed"})
+    return wave
+
+
+# --- Invitees ----------------------------------------------------------------------
+
+INVITEE_ALIASES = {
+    "e-post": "email",
+    "epost": "email",
+    "e-mail": "email",
+    "mejl": "email",
+    "kommun": "municipality",
+    "roll": "role",
+    "kön": "gender",
+    "kon": "gender",
+    "åldersgrupp": "age_band",
+    "ålder": "age_band",
+    "age band": "age_band",
+    "age": "age_band",
+}
+INVITEE_COLUMNS = ("email", "municipality", "role", "gender")
+
+
+def _match_option(value: str, options: dict[str, set[str]]) -> str | None:
+    wanted = value.strip().lower()
+    for option_value, labels in options.items():
+        if wanted == option_value or wanted in labels:
+            return option_value
+    return None
+
+
+@transaction.atomic
+def import_invitees(*, actor: Any, wave: Wave, rows: Sequence[Row]) -> int:
+    """Add invitees from a parsed table. All rows or none: every problem is reported
+    with its row and column. Each municipality's coordinators import their own."""
+    from django.core.validators import validate_email
+
+    questionnaire = load_questionnaire(wave.questionnaire.document)
+    coordinator_orgs = get_scope(actor).orgs_with_role(Role.COORDINATOR)
+    organisations = {municipality_value(o): o for o in participants(wave)}
+    names = {o.name.lower(): key for key, o in organisations.items()}
+    options = {s: stratum_options(questionnaire, s) for s in ("role", "gender", "age_band")}
+    problems: list[Problem] = []
+    seen: set[str] = set(Invitee.objects.filter(wave=wave).values_list("email", flat=True))
+    new: list[Invitee] = []
+    for row in rows:
+        values = row.values
+        email = values.get("email", "").strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(Problem(row.number, "email", _("not a valid e-mail address.")))
+        if email in seen:
+            problems.append(Problem(row.number, "email", _("the address appears twice.")))
+        seen.add(email)
+        municipality = values.get("municipality", "").strip()
+        key = names.get(municipality.lower()) or (
+            municipality if municipality in organisations else None
+        )
+        organisation = organisations.get(key) if key else None
+        if organisation is None:
+            problems.append(
+                Problem(row.number, "municipality", _("not one of the survey's organisations."))
+            )
+        elif organisation.pk not in coordinator_orgs:
+            problems.append(
+                Problem(
+                    row.number,
+                    "municipality",
+                    _("you may only import invitees of your own organisation."),
+                )
+            )
+        matched: dict[str, str] = {}
+        for column in ("role", "gender", "age_band"):
+            raw = values.get(column, "")
+            if column == "age_band" and not raw:
+                matched[column] = ""
+                continue
+            found = _match_option(raw, options[column]) if options[column] else raw
+            if not found:
+                problems.append(
+                    Problem(
+                        row.number,
+                        column,
+                        _("“%(value)s” is not an allowed value.") % {"value": raw},
+                    )
+                )
+            else:
+                matched[column] = found
+        if organisation is not None and len(matched) == 3:
+            new.append(
+                Invitee(
+                    wave=wave,
+                    organisation=organisation,
+                    email=email,
+                    role=matched["role"],
+                    gender=matched["gender"],
+                    age_band=matched["age_band"],
+                    token_hash=unusable_hash(),
+                )
+            )
+    if not rows:
+        problems.append(Problem(None, None, _("The file has no rows with invitees.")))
+    if problems:
+        raise TableError(problems)
+    Invitee.objects.bulk_create(new, batch_size=2000)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=wave,
+        details={"invitees_imported": len(new)},
+    )
+    return len(new)
+
+
+def _send(
+    *,
+    wave: Wave,
+    invitees: Sequence[Invitee],
+    reminder: bool,
+    base_url: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Give each invitee a fresh token and e-mail the link; earlier links stop working."""
+    connection = get_connection()
+    subject = (_("Reminder: %(name)s") if reminder else _("Survey: %(name)s")) % {"name": wave.name}
+    sent = 0
+    total = len(invitees)
+    for index, invitee in enumerate(invitees, start=1):
+        token, hashed = new_token()
+        link = base_url.rstrip("/") + reverse("respondent:respond", args=[token])
+        body = _(
+            "You are invited to answer the survey “%(name)s” about undue influence "
+            "during %(period)s.\n\nYour answers are anonymous: they are stored without any "
+            "link to you or to this message. The link works once.\n\n%(link)s\n"
+        ) % {"name": wave.name, "period": wave.reference_period, "link": link}
+        if reminder:
+            body += "\n" + _("This link replaces the one in the earlier message.")
+        with transaction.atomic():
+            Invitee.objects.filter(pk=invitee.pk).update(
+                token_hash=hashed,
+                invited=True,
+                reminders=invitee.reminders + (1 if reminder else 0),
+            )
+            EmailMessage(
+                subject, body, settings.DEFAULT_FROM_EMAIL, [invitee.email], connection=connection
+            ).send()
+        sent += 1
+        if progress is not None and (index % 100 == 0 or index == total):
+            progress(index, total)
+    return sent
+
+
+def send_invitations(
+    *,
+    actor: Any,
+    wave: Wave,
+    base_url: str,
+    reminders: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Invite (or remind) the actor's own organisations' invitees of an open wave."""
+    if wave.status != WaveStatus.OPEN:
+        raise ValidationError({"__all__": _("Invitations go out only while the survey is open.")})
+    orgs = get_scope(actor).orgs_with_role(Role.COORDINATOR)
+    invitees = Invitee.objects.filter(wave=wave, organisation_id__in=orgs)
+    if reminders:
+        invitees = invitees.filter(invited=True, responded=False)
+    else:
+        invitees = invitees.filter(invited=False)
+    targets = list(invitees.order_by("pk"))
+    sent = _send(
+        wave=wave, invitees=targets, reminder=reminders, base_url=base_url, progress=progress
+    )
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=wave,
+            details={"reminders_sent" if reminders else "invitations_sent": sent},
+        )
+    return sent
+
+
+# --- Answers -----------------------------------------------------------------------
+
+
+def wave_for_token(token: str) -> Wave:
+    invitee = (
+        Invitee.objects.select_related("wave", "wave__questionnaire")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if invitee is None or invitee.responded:
+        raise TokenUsed
+    if invitee.wave.status != WaveStatus.OPEN:
+        raise SurveyClosed
+    return invitee.wave
+
+
+def submit_response(*, token: str, raw_answers: dict[str, Any]) -> None:
+    """Store one response and consume the token in the same transaction.
+
+    The response keeps no reference to the token or invitee, no time and no IP
+    address; a second submission with the same token stores nothing."""
+    with transaction.atomic():
+        invitee = (
+            Invitee.objects.select_for_update()
+            .select_related("wave", "wave__questionnaire")
+            .filter(token_hash=token_hash(token), responded=False)
+            .first()
+        )
+        if invitee is None:
+            raise TokenUsed
+        wave = invitee.wave
+        if wave.status != WaveStatus.OPEN:
+            raise SurveyClosed
+        questionnaire = load_questionnaire(wave.questionnaire.document)
+        try:
+            answers = qn.validate_answers(
+                questionnaire,
+                raw_answers,
+                municipalities=[municipality_value(o) for o in participants(wave)],
+            )
+        except qn.AnswerError as error:
+            raise ValidationError(error.errors) from error
+        updated = Invitee.objects.filter(pk=invitee.pk, responded=False).update(
+            responded=True, token_hash=unusable_hash()
+        )
+        if updated != 1:
+            raise TokenUsed
+        Response.objects.create(wave=wave, answers=answers, source="web")
+
+
+@transaction.atomic
+def import_responses(*, actor: Any | None, wave: Wave, rows: Sequence[Row]) -> int:
+    """Responses collected on paper or in another tool, validated against the wave's
+    questionnaire. All rows or none."""
+    questionnaire = load_questionnaire(wave.questionnaire.document)
+    municipalities = [municipality_value(o) for o in participants(wave)]
+    problems: list[Problem] = []
+    valid: list[dict[str, Any]] = []
+    for row in rows:
+        try:
+            valid.append(
+                qn.validate_answers(questionnaire, row.values, municipalities=municipalities)
+            )
+        except qn.AnswerError as error:
+            problems.extend(
+                Problem(row.number, field, message) for field, message in error.errors.items()
+            )
+    if not rows:
+        problems.append(Problem(None, None, _("The file has no responses.")))
+    if problems:
+        raise TableError(problems)
+    # Random ids and no time: imported responses cannot be told from each other by order.
+    Response.objects.bulk_create(
+        [Response(wave=wave, answers=answers, source="import") for answers in valid],
+        batch_size=2000,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=wave,
+        details={"responses_imported": len(valid)},
+    )
+    return len(valid)
+
+
+@transaction.atomic
+def record_results_view(*, actor: Any, wave: Wave, fmt: str) -> None:
+    """Exports of results are audited; looking at the dashboard is not (aggregates only)."""
+    if fmt == "html":
+        return
+    audit.record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        obj=wave,
+        details={"results": fmt},
+    )
+
+
+@transaction.atomic
+def set_wave_partners(*, actor: Any, wave: Wave, partners: Iterable[Organisation]) -> Wave:
+    """Change the participating organisations of a draft wave (then locked with it)."""
+    _require_owner_change(actor, wave)
+    if wave.status != WaveStatus.DRAFT:
+        raise ValidationError(
+            {"partners": _("The participants cannot change after the survey has been opened.")}
+        )
+    allowed = set(collaboration_partners(wave.owner).values_list("pk", flat=True))
+    partner_list = [p for p in partners if p.pk != wave.owner_id]
+    outside = [p.name for p in partner_list if p.pk not in allowed]
+    if outside:
+        raise ValidationError(
+            {"partners": _("Not in a common collaboration: %(names)s") % {"names": ", ".join(outside)}}
+        )
+    before = {o.name for o in wave.shared_with.all()}
+    wave.shared_with.set(partner_list)
+    after = {o.name for o in partner_list}
+    audit.record(
+        actor=actor,
+        action=AuditAction.SHARE if after - before else AuditAction.UNSHARE,
+        obj=wave,
+        details={"added": sorted(after - before), "removed": sorted(before - after)},
+    )
+    return wave

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def lang(text: Mapping[str, str] | None, language: str) -> str:
+    """The text in the given language, falling back to Swedish."""
+    if not text:
+        return ""
+    return str(text.get(language) or text.get("sv") or next(iter(text.values()), ""))
+
+
+@register.filter
+def percent(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * float(value):.0f} %".replace(".", ",")
+
+
+@register.filter
+def interval(estimate: Any, weighted: bool = False) -> str:
+    low = getattr(estimate, "weighted_low" if weighted else "low", None)
+    high = getattr(estimate, "weighted_high" if weighted else "high", None)
+    if low is None or high is None:
+        return ""
+    return f"{100 * low:.0f}–{100 * high:.0f} %"
+
+
+@register.filter
+def get(mapping: Mapping[str, Any] | None, key: str) -> Any:
+    if not mapping:
+        return key
+    return mapping.get(key, key)
