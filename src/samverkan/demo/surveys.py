@@ -157,7 +157,7 @@ def load(
         name="Otillåten påverkan 2024 (demo)",
         period="de senaste tolv månaderna",
         invitees_per_org=150,
-        level=0.85,
+        level=0.42,
         rng=rng,
     )
     _run_wave(
@@ -168,7 +168,7 @@ def load(
         name="Otillåten påverkan 2026 (demo)",
         period="de senaste tolv månaderna",
         invitees_per_org=400,
-        level=1.0,
+        level=0.5,
         rng=rng,
         previous=earlier,
     )

@@ -100,6 +100,7 @@ class Inputs:
     invited: Mapping[Stratum, int] = field(default_factory=dict)
     responded: Mapping[Stratum, int] = field(default_factory=dict)
     previous: tuple[qn.Questionnaire, Sequence[Mapping[str, Any]]] | None = None
+    any_label: str = "Any form of exposure"
 
 
 def _text(text: Mapping[str, str] | None, lang: str) -> str:
@@ -217,9 +218,10 @@ def _indicator(
             value = answer.get(items[dimension].id)
             if isinstance(value, str) and value:
                 groups[value].append(answer)
-        counts = {category: len(rows) for category, rows in groups.items()}
-        for category in labels.get(dimension, {}):
-            counts.setdefault(category, 0)
+        # Categories in the questionnaire's order, then any others found in the answers.
+        counts = {category: len(groups.get(category, [])) for category in labels.get(dimension, {})}
+        for category, rows in groups.items():
+            counts.setdefault(category, len(rows))
         hidden = protected_categories(counts, k) if not overall.suppressed else set(counts)
         by[dimension] = [
             _estimate(
@@ -303,13 +305,14 @@ def analyse(inputs: Inputs) -> Results:
     lang = inputs.language
 
     exposure: list[Indicator] = []
-    any_label = "Någon form av utsatthet" if lang == "sv" else "Any form of exposure"
-    tests: list[tuple[str, str, Any]] = [(ANY, any_label, lambda a: _is_exposed(a, analysis))]
+    tests: list[tuple[str, str, Any]] = [
+        (ANY, inputs.any_label, lambda a: _is_exposed(a, analysis))
+    ]
     for item_id in analysis.exposure_items:
         tests.append(
             (
                 item_id,
-                _text(q.item(item_id).text, lang),
+                _text(q.item(item_id).short or q.item(item_id).text, lang),
                 lambda a, i=item_id: a.get(i) in analysis.exposed_values,
             )
         )

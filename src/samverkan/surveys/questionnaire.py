@@ -205,6 +205,7 @@ class Item:
     warning: Text | None = None
     stratum: Stratum | None = None
     options_from: str | None = None  # "municipalities": options are supplied per survey wave
+    short: Text | None = None  # a short label for tables and charts in reports
 
     def __post_init__(self) -> None:
         _set(self, "type", ItemType(self.type))
@@ -213,6 +214,7 @@ class Item:
         _set(self, "rows", tuple(self.rows))
         _set(self, "help", _freeze_text(self.help))
         _set(self, "warning", _freeze_text(self.warning))
+        _set(self, "short", _freeze_text(self.short))
         if self.stratum is not None:
             _set(self, "stratum", Stratum(self.stratum))
 
@@ -355,6 +357,7 @@ _ITEM_KEYS = (
     "help",
     "warning",
     "stratum",
+    "short",
 )
 _ANALYSIS_KEYS = (
     "exposure_items",
@@ -697,6 +700,7 @@ class _Parser:
         text = self.text(path, "frågetexten", raw.get("text"))
         help_text = self.text(path, 'hjälptexten ("help")', raw.get("help"), required=False)
         warning = self.text(path, 'varningen ("warning")', raw.get("warning"), required=False)
+        short = self.text(path, 'kortnamnet ("short")', raw.get("short"), required=False)
         required = self.boolean(path, '"required"', raw.get("required"))
         minimum = self.integer(path, '"min"', raw.get("min"))
         maximum = self.integer(path, '"max"', raw.get("max"))
@@ -764,6 +768,7 @@ class _Parser:
             warning=warning,
             stratum=stratum,
             options_from=options_from if isinstance(options_from, str) else None,
+            short=short,
         )
         self.parsed[item_id] = item
         return item
@@ -1161,6 +1166,8 @@ def _item_data(item: Item) -> dict[str, Any]:
     if item.show_if is not None:
         data["show_if"] = condition_to_data(item.show_if)
     data["text"] = _text_data(item.text)
+    if item.short is not None:
+        data["short"] = _text_data(item.short)
     if item.help is not None:
         data["help"] = _text_data(item.help)
     if item.warning is not None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from samverkan.surveys import selectors
 from samverkan.surveys.analysis import Indicator, Inputs, Results, analyse
@@ -37,6 +38,7 @@ def wave_results(*, wave: Wave, language: str = "sv") -> Results:
         invited=invited,
         responded=selectors.response_counts(wave=wave),
         previous=previous,
+        any_label=gettext("Any form of exposure"),
     )
     return analyse(inputs)
 

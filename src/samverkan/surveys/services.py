@@ -549,7 +549,10 @@ def set_wave_partners(*, actor: Any, wave: Wave, partners: Iterable[Organisation
     outside = [p.name for p in partner_list if p.pk not in allowed]
     if outside:
         raise ValidationError(
-            {"partners": _("Not in a common collaboration: %(names)s") % {"names": ", ".join(outside)}}
+            {
+                "partners": _("Not in a common collaboration: %(names)s")
+                % {"names": ", ".join(outside)}
+            }
         )
     before = {o.name for o in wave.shared_with.all()}
     wave.shared_with.set(partner_list)

@@ -37,3 +37,12 @@ def get(mapping: Mapping[str, Any] | None, key: str) -> Any:
     if not mapping:
         return key
     return mapping.get(key, key)
+
+
+@register.filter
+def points(value: Any) -> str:
+    """A difference in percentage points with sign and one decimal, Swedish style."""
+    if value is None:
+        return "–"
+    text = f"{100 * float(value):+.1f}".replace(".", ",").replace("-", "−")
+    return "±0,0" if text in ("+0,0", "−0,0") else text
