@@ -246,6 +246,15 @@ def wait_healthy(process: Any, base: str, log_path: str, timeout: float = 60) ->
     raise SystemExit("the server did not answer /healthz")
 
 
+def server_errors(log_path: str) -> list[str]:
+    seen: dict[str, None] = {}
+    with open(log_path, errors="replace") as log:
+        for line in log:
+            if re.search(r"Error|FATAL|Exception", line) and "Server Error:" not in line:
+                seen.setdefault(line.strip(), None)
+    return list(seen)
+
+
 def stop_server(process: Any) -> None:
     process.terminate()
     try:
@@ -403,14 +412,18 @@ def main() -> None:
     parser.add_argument(
         "--server",
         choices=["runserver", "nodelay"],
-        default="runserver",
-        help="runserver: samverkan.cli runserver --noreload; nodelay: the same threaded "
-        "Django server with TCP_NODELAY, so that keep-alive connections do not stall",
+        default="nodelay",
+        help="nodelay (default): runserver's threaded Django WSGI server with TCP_NODELAY; "
+        "runserver: samverkan.cli runserver --noreload, whose keep-alive responses wait "
+        "for the client's delayed ACK (about 40 ms on Linux)",
     )
     parser.add_argument(
         "--connection",
         choices=["close", "keep-alive"],
-        help="client connections (default: close for runserver, keep-alive for nodelay)",
+        default="keep-alive",
+        help="keep-alive (default): one connection per client thread; close: a new "
+        "connection per request (with runserver and CONN_MAX_AGE this opens a PostgreSQL "
+        "connection per request that is not closed until garbage collection)",
     )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -424,9 +437,7 @@ def main() -> None:
     if args.serve:
         serve(args.serve)
         return
-    close = (args.connection or ("close" if args.server == "runserver" else "keep-alive")) == (
-        "close"
-    )
+    close = args.connection == "close"
     submissions = min(args.submissions, args.invitees)
 
     var_dir = tempfile.mkdtemp(prefix="samverkan-bench-")
@@ -516,7 +527,11 @@ def main() -> None:
         if len(load.latencies) < submissions:
             print(f"  stopped early: {len(load.latencies)} of {submissions} acknowledged")
         if load.first_error:
-            print("  first rejected POST:", re.sub(r"\s+", " ", load.first_error)[:600])
+            print("  first rejected POST:", re.sub(r"\s+", " ", load.first_error)[:300])
+        if load.failures or health.failures:
+            print("  server log, distinct error lines:")
+            for line in server_errors(log_path)[:8]:
+                print("   ", line[:300])
         print(f"HTTP requests/s during submissions (2 per submission): {2 * rate:.1f}")
         if rate:
             print(
@@ -532,6 +547,11 @@ def main() -> None:
             f"{client1 - client0:.1f} s / {client2 - client1:.1f} s"
         )
 
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            print(f"PostgreSQL connections to the database after the load: {cursor.fetchone()[0]}")
         acknowledged = len(load.latencies)
         stored = Response.objects.filter(wave=wave).count()
         responded = Invitee.objects.filter(wave=wave, responded=True).count()

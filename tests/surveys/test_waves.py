@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import threading
@@ -13,6 +14,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, models
+from pypdf import PdfReader
 
 from samverkan.core.tabular import Row, TableError
 from samverkan.organisations.roles import Role
@@ -308,7 +310,8 @@ def test_small_groups_are_suppressed_in_every_channel(world: Any, settings: Any)
     assert pdf.startswith(b"%PDF")
 
 
-def test_results_with_enough_respondents(world: Any) -> None:
+def test_results_with_enough_respondents(world: Any, settings: Any) -> None:
+    settings.LANGUAGE_CODE = "sv"
     wave = _wave(world)
     coordinator = world.user("linkoping", Role.COORDINATOR)
     services.import_invitees(actor=coordinator, wave=wave, rows=_rows("Linköpings kommun", 40))
@@ -343,7 +346,11 @@ def test_results_with_enough_respondents(world: Any) -> None:
     assert any_exposure.municipality_differences[0].p_value is not None
     assert {r.responded for r in result.response_rates} == {15}
     pdf = render_pdf(request=None, wave=wave, result=result)
-    assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+    assert pdf.startswith(b"%PDF")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for heading in ("Sammanfattning", "Metod", "Linköpings kommun", "Norrköpings kommun"):
+        assert heading in text, heading
+    assert "Jämställdhetsperspektiv" in text
 
 
 def test_command_line_import_and_results(world: Any, tmp_path: Any, capsys: Any) -> None:

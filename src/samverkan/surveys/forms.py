@@ -44,7 +44,9 @@ class WaveForm(forms.Form):
     reference_period = forms.CharField(
         label=_("Reference period"),
         max_length=200,
-        help_text=_("As the respondents will read it, e.g. “during 2026”."),
+        help_text=_(
+            "As the respondents will read it after “during”, e.g. “the last twelve months”."
+        ),
         error_messages={**REQUIRED, **TOO_LONG},
     )
     min_cell_size = forms.IntegerField(

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from samverkan.surveys import selectors
@@ -38,9 +38,14 @@ def wave_results(*, wave: Wave, language: str = "sv") -> Results:
         invited=invited,
         responded=selectors.response_counts(wave=wave),
         previous=previous,
-        any_label=gettext("Any form of exposure"),
+        any_label=_any_label(language),
     )
     return analyse(inputs)
+
+
+def _any_label(language: str) -> str:
+    with translation.override(language):
+        return gettext("Any form of exposure")
 
 
 def indicator_chart(indicators: list[Indicator], *, title: str, weighted: bool) -> str:
@@ -128,23 +133,25 @@ def report_context(*, wave: Wave, result: Results) -> dict[str, Any]:
         "participants": participants(wave),
         "generated": timezone.localtime(),
         "exposure_chart": indicator_chart(
-            result.exposure, title="Utsatthet per form", weighted=weighted
+            result.exposure, title=gettext("Exposure by form"), weighted=weighted
         ),
         "any": result.exposure[0] if result.exposure else None,
         "municipality_chart": breakdown_chart(
-            result.exposure[0], "municipality", title="Någon utsatthet per kommun"
+            result.exposure[0], "municipality", title=gettext("Any exposure by municipality")
         )
         if result.exposure
         else "",
         "gender_chart": breakdown_chart(
-            result.exposure[0], "gender", title="Någon utsatthet per kön"
+            result.exposure[0], "gender", title=gettext("Any exposure by gender")
         )
         if result.exposure
         else "",
         "consequence_chart": indicator_chart(
-            result.consequences, title="Konsekvenser bland utsatta", weighted=False
+            result.consequences, title=gettext("Consequences among the exposed"), weighted=False
         ),
-        "reporting_chart": indicator_chart(result.reporting, title="Anmält till", weighted=False),
+        "reporting_chart": indicator_chart(
+            result.reporting, title=gettext("Reported to"), weighted=False
+        ),
     }
 
 

@@ -156,6 +156,10 @@ def create_wave(
         )
     if Wave.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("The short name is taken.")})
+    if previous_wave is not None and previous_wave.owner_id != owner.pk:
+        raise ValidationError(
+            {"previous_wave": _("Compare only with an earlier wave run by the same organisation.")}
+        )
     allowed = set(collaboration_partners(owner).values_list("pk", flat=True))
     partner_list = [p for p in partners if p.pk != owner.pk]
     outside = [p.name for p in partner_list if p.pk not in allowed]

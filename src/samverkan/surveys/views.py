@@ -208,12 +208,12 @@ def send_invitations(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 @login_required
 def results(request: HttpRequest, pk: Any) -> HttpResponse:
-    from samverkan.surveys.reporting import wave_results
+    from samverkan.surveys.reporting import report_context, wave_results
 
     wave = selectors.wave_get(user=request.user, pk=pk)
     result = wave_results(wave=wave, language=get_language() or "sv")
     services.record_results_view(actor=request.user, wave=wave, fmt="html")
-    return render(request, "surveys/results.html", {"wave": wave, "result": result})
+    return render(request, "surveys/results.html", report_context(wave=wave, result=result))
 
 
 @scoped(Wave)

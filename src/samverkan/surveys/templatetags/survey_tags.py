@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ def lang(text: Mapping[str, str] | None, language: str) -> str:
 def percent(value: Any) -> str:
     if value is None:
         return "–"
-    return f"{100 * float(value):.0f} %".replace(".", ",")
+    return f"{100 * float(value):.0f} %"
 
 
 @register.filter
@@ -44,5 +45,7 @@ def points(value: Any) -> str:
     """A difference in percentage points with sign and one decimal, Swedish style."""
     if value is None:
         return "–"
-    text = f"{100 * float(value):+.1f}".replace(".", ",").replace("-", "−")
-    return "±0,0" if text in ("+0,0", "−0,0") else text
+    text = f"{100 * float(value):+.1f}".replace("-", "−")
+    if text in ("+0.0", "−0.0"):
+        text = "±0.0"
+    return text if (get_language() or "sv").startswith("en") else text.replace(".", ",")
