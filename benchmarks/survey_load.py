@@ -3,8 +3,7 @@
 Creates a fresh PostgreSQL database (dropped at the end), two municipalities in a
 collaboration with a coordinator each, the default questionnaire and an open wave with
 ``--invitees`` invitees, each given a fresh token. Then it starts the application in a
-separate process (``samverkan.cli runserver --noreload``: threaded, DEBUG off) and, in the
-same run, times:
+separate process on 127.0.0.1 (DEBUG off, CONN_MAX_AGE 60) and, in the same run, times:
 
 * baseline: ``--concurrency`` client threads sending 2 × ``--submissions`` requests to
   ``/healthz`` (a minimal Django view doing one SELECT 1), as many HTTP requests as the
@@ -16,8 +15,15 @@ same run, times:
 Afterwards it checks that acknowledged submissions, stored responses and invitees marked
 as responded are equal, and that 20 repeated POSTs with used tokens store nothing.
 
+The server (``--server``) is by default Django's threaded development server, the classes
+``runserver`` uses, started by this script with TCP_NODELAY on each connection;
+``--server runserver`` runs ``python -m samverkan.cli runserver --noreload`` itself, whose
+keep-alive responses wait about 40 ms for the client's delayed ACK on Linux (the headers
+and the body go out in two writes), which slows the /healthz baseline most.
+
     .venv/bin/python benchmarks/survey_load.py [--invitees N] [--submissions N]
-        [--concurrency N] [--max-seconds S] [--admin-url postgresql://…/postgres]
+        [--concurrency N] [--max-seconds S] [--server nodelay|runserver]
+        [--admin-url postgresql://…/postgres]
 """
 
 from __future__ import annotations
@@ -533,7 +539,7 @@ def main() -> None:
             for line in server_errors(log_path)[:8]:
                 print("   ", line[:300])
         print(f"HTTP requests/s during submissions (2 per submission): {2 * rate:.1f}")
-        if rate:
+        if rate and health_rate:
             print(
                 f"ratio baseline requests/s ÷ submission requests/s: "
                 f"{health_rate / (2 * rate):.2f}; "

@@ -18,8 +18,10 @@ Uses a throw-away SQLite database under a temporary ``SAMVERKAN_VAR_DIR``; set
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,7 +31,9 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samverkan.settings")
-os.environ.setdefault("SAMVERKAN_VAR_DIR", tempfile.mkdtemp(prefix="samverkan-bench-"))
+if "SAMVERKAN_VAR_DIR" not in os.environ:
+    os.environ["SAMVERKAN_VAR_DIR"] = tempfile.mkdtemp(prefix="samverkan-bench-")
+    atexit.register(shutil.rmtree, os.environ["SAMVERKAN_VAR_DIR"], ignore_errors=True)
 os.environ.setdefault("SAMVERKAN_LOG_LEVEL", "WARNING")  # WeasyPrint logs every step
 
 from survey_load import build_wave  # also puts src/ on the path
