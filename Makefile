@@ -46,6 +46,8 @@ messages: install
 bench: install
 	$(BIN)/python benchmarks/audit_chain.py
 	$(BIN)/python benchmarks/restrict_query.py
+	$(BIN)/python benchmarks/survey_stats.py
+	$(BIN)/python benchmarks/survey_results.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -133,10 +133,12 @@ class _Weights:
         self.empty: list[str] = []
         self.unweighted = 0
         self.by_stratum: dict[Stratum, float] = {}
+        items = _strata_items(inputs.questionnaire)
+        self.ids = [items[d].id if d in items else "" for d in ("municipality", "role", "gender")]
         if not self.enabled:
             return
         assert inputs.population is not None
-        sample = Counter(self.stratum(a, inputs) for a in inputs.answers)
+        sample = Counter(self.stratum(a) for a in inputs.answers)
         known = {s: n for s, n in sample.items() if s in inputs.population}
         self.unweighted = sum(n for s, n in sample.items() if s not in inputs.population)
         population = {s: n for s, n in inputs.population.items() if n > 0}
@@ -145,40 +147,85 @@ class _Weights:
             self.by_stratum = {s: float(w) for s, w in weighting.weights.items()}
             self.empty = ["/".join(str(p) for p in s) for s in weighting.empty_strata]
 
-    @staticmethod
-    def stratum(answer: Mapping[str, Any], inputs: Inputs) -> Stratum:
-        items = _strata_items(inputs.questionnaire)
+    def stratum(self, answer: Mapping[str, Any]) -> Stratum:
         return tuple(  # type: ignore[return-value]
-            str(answer.get(items[d].id, "")) if d in items else ""
-            for d in ("municipality", "role", "gender")
+            str(answer.get(item_id, "")) if item_id else "" for item_id in self.ids
         )
 
-    def weight(self, answer: Mapping[str, Any], inputs: Inputs) -> float:
-        return self.by_stratum.get(self.stratum(answer, inputs), 1.0)
+    def weight(self, answer: Mapping[str, Any]) -> float:
+        return self.by_stratum.get(self.stratum(answer), 1.0)
 
 
-def _estimate(
-    category: str,
-    label: str,
-    group: Sequence[Mapping[str, Any]],
-    test: Any,
-    weights: _Weights,
-    inputs: Inputs,
-    suppressed: bool,
-) -> Estimate:
-    if suppressed or not group:
-        return Estimate(category, label, None, suppressed=bool(group) or suppressed)
-    hits = [bool(test(a)) for a in group]
-    plain = stats.wilson(sum(hits), len(hits))
-    values: dict[str, Any] = {}
-    if weights.enabled:
-        weighted = stats.weighted_proportion(hits, [weights.weight(a, inputs) for a in group])
-        values = {
-            "weighted_share": weighted.estimate,
-            "weighted_low": weighted.low,
-            "weighted_high": weighted.high,
-        }
-    return Estimate(category, label, len(group), plain.estimate, plain.low, plain.high, **values)
+@dataclass
+class _Population:
+    """A set of respondents with everything every indicator needs, computed once:
+    weights, the groups of each breakdown and which groups are hidden. Hiding the same
+    groups for every indicator keeps figures from being combined across indicators."""
+
+    answers: list[Mapping[str, Any]]
+    weights: list[float]
+    suppressed: bool
+    groups: dict[str, dict[str, list[int]]]  # dimension -> category -> answer indices
+    hidden: dict[str, set[str]]
+    labels: dict[str, dict[str, str]]
+
+    @classmethod
+    def build(
+        cls,
+        answers: Sequence[Mapping[str, Any]],
+        weights: _Weights,
+        inputs: Inputs,
+        labels: dict[str, dict[str, str]],
+    ) -> _Population:
+        k = inputs.min_cell_size
+        rows = list(answers)
+        items = _strata_items(inputs.questionnaire)
+        suppressed = len(rows) < k
+        groups: dict[str, dict[str, list[int]]] = {}
+        hidden: dict[str, set[str]] = {}
+        for dimension in DIMENSIONS:
+            if dimension not in items:
+                continue
+            item_id = items[dimension].id
+            found: dict[str, list[int]] = defaultdict(list)
+            for index, answer in enumerate(rows):
+                value = answer.get(item_id)
+                if isinstance(value, str) and value:
+                    found[value].append(index)
+            # Categories in the questionnaire's order, then any others found in the answers.
+            ordered = {c: found.get(c, []) for c in labels.get(dimension, {})}
+            for category, indices in found.items():
+                ordered.setdefault(category, indices)
+            counts = {c: len(indices) for c, indices in ordered.items()}
+            groups[dimension] = ordered
+            hidden[dimension] = set(counts) if suppressed else protected_categories(counts, k)
+        return cls(
+            answers=rows,
+            weights=[weights.weight(a) for a in rows] if weights.enabled else [],
+            suppressed=suppressed,
+            groups=groups,
+            hidden=hidden,
+            labels=labels,
+        )
+
+    def estimate(
+        self, category: str, label: str, indices: Sequence[int], hits: Sequence[bool], hide: bool
+    ) -> Estimate:
+        if hide or not indices:
+            return Estimate(category, label, None, suppressed=bool(indices) or hide)
+        values = [hits[i] for i in indices]
+        plain = stats.wilson(sum(values), len(values))
+        extra: dict[str, Any] = {}
+        if self.weights:
+            weighted = stats.weighted_proportion(values, [self.weights[i] for i in indices])
+            extra = {
+                "weighted_share": weighted.estimate,
+                "weighted_low": weighted.low,
+                "weighted_high": weighted.high,
+            }
+        return Estimate(
+            category, label, len(values), plain.estimate, plain.low, plain.high, **extra
+        )
 
 
 def protected_categories(counts: Mapping[str, int], k: int) -> set[str]:
@@ -196,46 +243,23 @@ def protected_categories(counts: Mapping[str, int], k: int) -> set[str]:
     return hidden
 
 
-def _indicator(
-    key: str,
-    label: str,
-    population: Sequence[Mapping[str, Any]],
-    test: Any,
-    weights: _Weights,
-    inputs: Inputs,
-    labels: dict[str, dict[str, str]],
-) -> Indicator:
-    k = inputs.min_cell_size
-    items = _strata_items(inputs.questionnaire)
-    overall = _estimate("", "", population, test, weights, inputs, len(population) < k)
+def _indicator(key: str, label: str, population: _Population, test: Any) -> Indicator:
+    hits = [bool(test(a)) for a in population.answers]
+    everyone = range(len(hits))
+    overall = population.estimate("", "", everyone, hits, population.suppressed)
     by: dict[str, list[Estimate]] = {}
-    groups_by_dim: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
-    for dimension in DIMENSIONS:
-        if dimension not in items:
-            continue
-        groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-        for answer in population:
-            value = answer.get(items[dimension].id)
-            if isinstance(value, str) and value:
-                groups[value].append(answer)
-        # Categories in the questionnaire's order, then any others found in the answers.
-        counts = {category: len(groups.get(category, [])) for category in labels.get(dimension, {})}
-        for category, rows in groups.items():
-            counts.setdefault(category, len(rows))
-        hidden = protected_categories(counts, k) if not overall.suppressed else set(counts)
+    for dimension, groups in population.groups.items():
+        names = population.labels.get(dimension, {})
         by[dimension] = [
-            _estimate(
+            population.estimate(
                 category,
-                labels.get(dimension, {}).get(category, category),
-                groups.get(category, []),
-                test,
-                weights,
-                inputs,
-                category in hidden,
+                names.get(category, category),
+                indices,
+                hits,
+                category in population.hidden[dimension],
             )
-            for category in counts
+            for category, indices in groups.items()
         ]
-        groups_by_dim[dimension] = groups
     differences: list[Comparison] = []
     municipal = {e.category: e for e in by.get("municipality", [])}
     for a, b in combinations(sorted(municipal), 2):
@@ -247,13 +271,10 @@ def _indicator(
         ):
             differences.append(Comparison(a, b, None, None, None, None, suppressed=True))
             continue
-        group_a = groups_by_dim["municipality"][a]
-        group_b = groups_by_dim["municipality"][b]
+        group_a = population.groups["municipality"][a]
+        group_b = population.groups["municipality"][b]
         diff = stats.difference(
-            sum(bool(test(x)) for x in group_a),
-            len(group_a),
-            sum(bool(test(x)) for x in group_b),
-            len(group_b),
+            sum(hits[i] for i in group_a), len(group_a), sum(hits[i] for i in group_b), len(group_b)
         )
         differences.append(Comparison(a, b, diff.estimate, diff.low, diff.high, diff.p_value))
     return Indicator(key, label, overall, by, differences)
@@ -320,8 +341,9 @@ def analyse(inputs: Inputs) -> Results:
     if inputs.previous is not None:
         previous_q, previous_answers = inputs.previous[0], list(inputs.previous[1])
         shared_ids = {i.id for i in previous_q.items}
+    everyone = _Population.build(answers, weights, inputs, labels)
     for key, label, test in tests:
-        indicator = _indicator(key, label, answers, test, weights, inputs, labels)
+        indicator = _indicator(key, label, everyone, test)
         if previous_answers is not None and (key == ANY or key in shared_ids):
             indicator = Indicator(
                 indicator.key,
@@ -335,6 +357,7 @@ def analyse(inputs: Inputs) -> Results:
 
     exposed = [a for a in answers if _is_exposed(a, analysis)]
     exposed_n = len(exposed) if len(exposed) >= k else None
+    among_exposed = _Population.build(exposed, weights, inputs, labels)
     consequences: list[Indicator] = []
     for item_id in analysis.consequence_items:
         item = q.item(item_id)
@@ -345,11 +368,8 @@ def analyse(inputs: Inputs) -> Results:
                     _indicator(
                         f"{item_id}__{row.value}",
                         _text(row.text, lang),
-                        exposed,
+                        among_exposed,
                         lambda a, i=item_id, r=row.value, p=positives: (a.get(i) or {}).get(r) in p,
-                        weights,
-                        inputs,
-                        labels,
                     )
                 )
     reporting: list[Indicator] = []
@@ -360,11 +380,8 @@ def analyse(inputs: Inputs) -> Results:
                 _indicator(
                     f"{item.id}__{option.value}",
                     _text(option.text, lang),
-                    exposed,
+                    among_exposed,
                     lambda a, i=item.id, v=option.value: v in (a.get(i) or []),
-                    weights,
-                    inputs,
-                    labels,
                 )
             )
     return Results(

@@ -27,6 +27,9 @@ WHISKER = "#111111"
 
 
 def bar_chart(bars: Sequence[Bar], *, title: str, suppressed_text: str = "–") -> str:
+    """The chart as SVG; empty when no bar can be shown (all suppressed or none)."""
+    if all(bar.share is None for bar in bars):
+        return ""
     plot = WIDTH - LABEL_WIDTH - 60
     height = ROW * len(bars) + 34
     parts = [
