@@ -65,7 +65,7 @@ def build_wave(*, invitees: int, seed: int) -> tuple[Any, dict[int, str]]:
     with ``invitees`` invitees split between them (a fifth elected, as in the demo).
 
     Returns the wave and the municipality answer value of each organisation id."""
-    from samverkan.core.tabular import Row
+    from samverkan.demo.surveys import invitee_rows
     from samverkan.organisations import services as org_services
     from samverkan.organisations.models import OrganisationType
     from samverkan.organisations.roles import Role
@@ -101,29 +101,7 @@ def build_wave(*, invitees: int, seed: int) -> tuple[Any, dict[int, str]]:
     )
     per_org = [invitees // 2, invitees - invitees // 2]
     for org, count in zip(orgs, per_org, strict=True):
-        rows = []
-        for index in range(count):
-            elected = index < count // 5
-            rows.append(
-                Row(
-                    index + 2,
-                    {
-                        "email": f"{tag}.{municipality_value(org)}.{index}@bench.invalid",
-                        "municipality": org.name,
-                        "role": "elected" if elected else "employee",
-                        "gender": "woman" if rng.random() < (0.45 if elected else 0.7) else "man",
-                        "age_band": rng.choice(
-                            [
-                                "under_30",
-                                "30_49",
-                                "30_49",
-                                "50_64",
-                                "65_plus" if elected else "50_64",
-                            ]
-                        ),
-                    },
-                )
-            )
+        rows = invitee_rows(org, count, tag=tag, rng=rng)
         services.import_invitees(actor=coordinators[org.pk], wave=wave, rows=rows)
     services.open_wave(actor=coordinators[owner.pk], wave=wave)
     return wave, {o.pk: municipality_value(o) for o in orgs}

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import pytest
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from journey import LOGIN_PATH, current_path, sign_in
 from playwright.sync_api import expect
 
 from samverkan.audit.models import AuditEntry
@@ -22,8 +23,6 @@ from samverkan.organisations.roles import Confidentiality, Role
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-battery-staple"
-LOGIN_PATH = "/konto/logga-in/"
 TWO_FACTOR_PATH = "/konto/tvafaktor/"
 CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
 
@@ -33,20 +32,6 @@ CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy", "Refused to
 
 def path_is(path: str) -> Any:
     return lambda url: urlparse(url).path == path
-
-
-def current_path(page: Any) -> str:
-    return urlparse(page.url).path
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto(LOGIN_PATH)
-    form = page.locator("main form[method=post]")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
-    assert current_path(page) != LOGIN_PATH, page.locator("main").inner_text()
 
 
 def sign_out(page: Any) -> None:

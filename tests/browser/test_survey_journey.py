@@ -10,12 +10,12 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import translation
+from journey import current_path, sign_in
 from playwright.sync_api import expect
 
 from samverkan.jobs.models import Job, JobStatus
@@ -25,8 +25,6 @@ from samverkan.surveys.services import ensure_default_questionnaire
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-battery-staple"
-LOGIN_PATH = "/konto/logga-in/"
 CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
 LINK_PATTERN = re.compile(r"http\S+/enkat/svar/\S+/")
 UUID_PATH = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -60,20 +58,6 @@ def swedish(text: str) -> str:
     """The text as the Swedish-language pages show it (English where untranslated)."""
     with translation.override("sv"):
         return translation.gettext(text)
-
-
-def current_path(page: Any) -> str:
-    return urlparse(page.url).path
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto(LOGIN_PATH)
-    form = page.locator("main form[method=post]")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
-    assert current_path(page) != LOGIN_PATH, page.locator("main").inner_text()
 
 
 def submit_main_form(page: Any) -> None:

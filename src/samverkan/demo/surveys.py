@@ -79,6 +79,27 @@ def _answers(
     return raw
 
 
+def invitee_rows(org: Organisation, count: int, *, tag: str, rng: random.Random) -> list[Row]:
+    """Synthetic invitees of one organisation: a fifth elected officials, the rest staff."""
+    rows = []
+    for index in range(count):
+        elected = index < count // 5
+        ages = ["under_30", "30_49", "30_49", "50_64", "65_plus" if elected else "50_64"]
+        rows.append(
+            Row(
+                index + 2,
+                {
+                    "email": f"{tag}.{municipality_value(org)}.{index}@demo.invalid",
+                    "municipality": org.name,
+                    "role": "elected" if elected else "employee",
+                    "gender": "woman" if rng.random() < (0.45 if elected else 0.7) else "man",
+                    "age_band": rng.choice(ages),
+                },
+            )
+        )
+    return rows
+
+
 def _run_wave(
     *,
     coordinators: dict[str, Any],
@@ -106,29 +127,7 @@ def _run_wave(
         previous_wave=previous,
     )
     for org in (owner, partner):
-        rows = []
-        for index in range(invitees_per_org):
-            elected = index < invitees_per_org // 5
-            rows.append(
-                Row(
-                    index + 2,
-                    {
-                        "email": f"{slug}.{municipality_value(org)}.{index}@demo.invalid",
-                        "municipality": org.name,
-                        "role": "elected" if elected else "employee",
-                        "gender": "woman" if rng.random() < (0.45 if elected else 0.7) else "man",
-                        "age_band": rng.choice(
-                            [
-                                "under_30",
-                                "30_49",
-                                "30_49",
-                                "50_64",
-                                "65_plus" if elected else "50_64",
-                            ]
-                        ),
-                    },
-                )
-            )
+        rows = invitee_rows(org, invitees_per_org, tag=slug, rng=rng)
         services.import_invitees(actor=coordinators[org.name], wave=wave, rows=rows)
     services.open_wave(actor=coordinators[owner.name], wave=wave)
     names = {o.pk: municipality_value(o) for o in (owner, partner)}
