@@ -408,3 +408,32 @@ def test_closing_rewrites_rows_so_transactions_do_not_link(
             )
             invitee_xmins = {row[0] for row in cursor.fetchall()}
         assert len(response_xmins) == 1 and response_xmins == invitee_xmins
+
+
+def test_invitees_import_from_excel_through_the_page(world: Any, login: Any, settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    settings.REQUIRE_2FA = False
+    wave = _wave(world)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["E-post", "Kommun", "Roll", "Kön", "Åldersgrupp"])
+    sheet.append(["a@lin.example", "Linköpings kommun", "Anställd", "Kvinna", "30–49 år"])
+    sheet.append(["b@lin.example", "Linköpings kommun", "elected", "man", ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client = login(world.user("linkoping", Role.COORDINATOR))
+    upload = SimpleUploadedFile("inbjudna.xlsx", buffer.getvalue())
+    response = client.post(f"/enkater/{wave.pk}/inbjudna/", {"file": upload})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stored = {i.email: (i.role, i.gender, i.age_band) for i in Invitee.objects.all()}
+    assert stored == {
+        "a@lin.example": ("employee", "woman", "30_49"),
+        "b@lin.example": ("elected", "man", ""),
+    }
+    broken = client.post(
+        f"/enkater/{wave.pk}/inbjudna/", {"file": SimpleUploadedFile("x.xlsx", b"not a workbook")}
+    )
+    assert broken.status_code == 200 and "Excel" in broken.content.decode()
+    assert Invitee.objects.count() == 2
