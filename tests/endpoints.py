@@ -34,7 +34,9 @@ class Endpoint:
 
     @property
     def has_params(self) -> bool:
-        return "<" in self.route
+        """Whether the URL takes an object id (format parameters do not count)."""
+        names = re.findall(r"<(?:\w+:)?(\w+)>", self.route)
+        return any(name not in FIXED_PARAMS for name in names)
 
     @property
     def scoped_model(self) -> type[ScopedRecord] | None:

@@ -19,6 +19,7 @@ from endpoints import ALL, NOT_RECORD_DETAIL, PARAM, PLAIN, Endpoint
 from samverkan.cases import services as case_services
 from samverkan.cases.models import Case
 from samverkan.organisations.roles import Role
+from samverkan.ros.models import Premises, Signal
 from samverkan.surveys import services as survey_services
 from samverkan.surveys.models import Wave
 
@@ -81,8 +82,58 @@ def _wave(world: Any, marker: str) -> Record:
     )
 
 
+def _premises(world: Any, marker: str) -> Record:
+    from samverkan.core.tabular import Row
+    from samverkan.ros import services as ros_services
+    from samverkan.ros.models import Premises
+
+    owner = world.user("linkoping", Role.COORDINATOR)
+    row = {
+        "address": f"{marker} 1",
+        "municipality": world.orgs["linkoping"].name,
+        "name": marker,
+        "latitude": "58.4",
+        "longitude": "15.6",
+    }
+    ros_services.import_register(
+        actor=owner, owner=world.orgs["linkoping"], rows=[Row(2, row)], commit=True
+    )
+    premises = Premises.objects.get(name=marker)
+    return Record(
+        premises,
+        lambda orgs: ros_services.set_sharing(actor=owner, record=premises, organisations=orgs),
+    )
+
+
+def _signal(world: Any, marker: str) -> Record:
+    from datetime import date
+
+    from samverkan.ros import services as ros_services
+
+    premises = _premises(world, f"{marker}-lokal").obj
+    police = world.user("polis", Role.COORDINATOR)
+    signal = ros_services.record_signal(
+        actor=police,
+        owner=world.orgs["polis"],
+        premises=premises,
+        description=marker,
+        observed_on=date(2026, 1, 1),
+        reliability="B",
+        credibility="2",
+    )
+    return Record(
+        signal,
+        lambda orgs: ros_services.set_sharing(actor=police, record=signal, organisations=orgs),
+    )
+
+
 # One factory per scoped model; a scoped model without one fails the test below.
-FACTORIES: dict[type, Callable[[Any, str], Record]] = {Case: _case, Wave: _wave}
+FACTORIES: dict[type, Callable[[Any, str], Record]] = {
+    Case: _case,
+    Wave: _wave,
+    Premises: _premises,
+    Signal: _signal,
+}
 
 
 def test_every_scoped_model_has_a_factory() -> None:

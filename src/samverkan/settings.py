@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "samverkan.cases",
     "samverkan.jobs",
     "samverkan.surveys",
+    "samverkan.ros",
 ]
 
 MIDDLEWARE = [
@@ -309,3 +310,14 @@ LOGGING = {
 # --- Samverkan ------------------------------------------------------------------
 # Audit: how long a purpose given for a sensitive look-up is remembered in the session.
 AUDIT_PURPOSE_MINUTES = env_int("SAMVERKAN_PURPOSE_MINUTES", 15)
+
+# ROS map: a tile server URL template such as https://tiles.example/{z}/{x}/{y}.png; empty
+# means no background tiles (the map then shows premises on a plain background).
+ROS_MAP_TILE_URL = os.environ.get("SAMVERKAN_MAP_TILE_URL", "")
+ROS_MAP_ATTRIBUTION = os.environ.get("SAMVERKAN_MAP_ATTRIBUTION", "")
+if ROS_MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(ROS_MAP_TILE_URL.replace("{s}", "subdomain"))
+    _host = _tiles.netloc.replace("subdomain.", "*.")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")

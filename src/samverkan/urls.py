@@ -17,6 +17,7 @@ urlpatterns = [
     path("granskning/", include("samverkan.audit.urls")),
     path("jobb/", include("samverkan.jobs.urls")),
     path("enkater/", include("samverkan.surveys.urls")),
+    path("ros/", include("samverkan.ros.urls")),
     path("enkat/", include((respondent_urlpatterns, "respondent"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -50,6 +50,8 @@ def run_retention(*, actor: Any | None = None, dry_run: bool = False) -> list[Re
         if model is None:
             continue
         field = model.retention_date_field
+        if not field:
+            continue  # kept until deleted by hand (registers)
         expired: Any = model.objects.filter(
             **{f"{field}__isnull": False, f"{field}__lt": months_ago(policy.months)}
         )

@@ -192,6 +192,16 @@ def load(seed: int = 2026) -> list[tuple[str, str, str]]:
         owner=orgs["linkoping"],
         partner=orgs["norrkoping"],
     )
+    from samverkan.demo import ros as demo_ros
+
+    demo_ros.load(
+        users={slug: users_by_org[slug][Role.CASE_OFFICER] for slug in users_by_org},
+        orgs=orgs,
+    )
+    RetentionPolicy.objects.get_or_create(
+        record_type="ros.signal",
+        defaults={"months": 36, "legal_basis": "Gallring av signaler (demo)"},
+    )
     RetentionPolicy.objects.get_or_create(
         record_type="cases.case",
         defaults={"months": 24, "legal_basis": "Gallringsbeslut för samverkansärenden (demo)"},

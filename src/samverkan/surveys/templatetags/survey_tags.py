@@ -6,15 +6,10 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from samverkan.core.templatetags.texts import lang
+
 register = template.Library()
-
-
-@register.filter
-def lang(text: Mapping[str, str] | None, language: str) -> str:
-    """The text in the given language, falling back to Swedish."""
-    if not text:
-        return ""
-    return str(text.get(language) or text.get("sv") or next(iter(text.values()), ""))
+register.filter("lang", lang)
 
 
 @register.filter

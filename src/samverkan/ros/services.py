@@ -1,0 +1,314 @@
+"""Every write of the ROS module: keyword-only, one transaction, audited inside."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from samverkan.audit import services as audit
+from samverkan.audit.models import AuditAction
+from samverkan.core.scoping import ScopedRecord, get_scope
+from samverkan.core.tabular import Problem, Row, TableError
+from samverkan.organisations.models import Organisation, OrganisationType
+from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
+from samverkan.organisations.selectors import collaboration_partners
+from samverkan.ros import grading
+from samverkan.ros.importing import ParsedRow, parse_rows
+from samverkan.ros.models import ActivityKind, Business, Permit, Premises, Signal
+
+
+def _require_creator(actor: Any, owner: Organisation) -> None:
+    if owner.pk not in get_scope(actor).orgs_with_role(*CREATOR_ROLES):
+        raise PermissionDenied(_("You may not add records for this organisation."))
+
+
+def _partners(owner: Organisation, organisations: Iterable[Organisation]) -> list[Organisation]:
+    targets = [o for o in organisations if o.pk != owner.pk]
+    allowed = set(collaboration_partners(owner).values_list("pk", flat=True))
+    outside = [o.name for o in targets if o.pk not in allowed]
+    if outside:
+        raise ValidationError(
+            {
+                "shared_with": _(
+                    "Records can only be shared with organisations in a common "
+                    "collaboration: %(names)s"
+                )
+                % {"names": ", ".join(outside)}
+            }
+        )
+    return targets
+
+
+@transaction.atomic
+def set_sharing(*, actor: Any, record: ScopedRecord, organisations: Iterable[Organisation]) -> None:
+    """Share any ROS record with exactly these organisations (the owner decides)."""
+    model: Any = type(record)
+    if not model.objects.allowed(actor, Action.SHARE, record.pk):
+        raise PermissionDenied(_("You may not change who this is shared with."))
+    targets = _partners(record.owner, organisations)
+    before = {o.name for o in record.shared_with.all()}
+    record.shared_with.set(targets)
+    after = {o.name for o in targets}
+    if after != before:
+        audit.record(
+            actor=actor,
+            action=AuditAction.SHARE if after - before else AuditAction.UNSHARE,
+            obj=record,
+            details={"added": sorted(after - before), "removed": sorted(before - after)},
+        )
+
+
+# --- Register import --------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    premises_new: int = 0
+    premises_matched: int = 0
+    businesses_new: int = 0
+    businesses_matched: int = 0
+    permits_new: int = 0
+    permits_matched: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _lookups() -> tuple[dict[str, str], dict[str, str]]:
+    municipalities: dict[str, str] = {}
+    for org in Organisation.objects.filter(type=OrganisationType.MUNICIPALITY, is_active=True):
+        base = org.name.removesuffix(" kommun")
+        # "<Name>s kommun" is also written "<Name>"; the SCB code works too.
+        names = (org.name, org.short_name, base, base.removesuffix("s"), org.municipality_code)
+        for name in names:
+            if name:
+                municipalities[name.lower()] = str(org.pk)
+    kinds: dict[str, str] = {}
+    for kind in ActivityKind.objects.all():
+        kinds[kind.key.lower()] = kind.key
+        kinds[kind.name.lower()] = kind.key
+    return municipalities, kinds
+
+
+def import_register(
+    *, actor: Any, owner: Organisation, rows: Sequence[Row], commit: bool
+) -> ImportSummary:
+    """Check (``commit=False``: the preview) or apply a register extract. De-duplicates
+    premises on the normalised address and businesses on the organisation number within
+    the owner's register. All rows or none."""
+    _require_creator(actor, owner)
+    municipalities, kinds = _lookups()
+    parsed, problems = parse_rows(rows, municipalities=municipalities, kinds=kinds)
+    summary = ImportSummary(rows=len(rows), problems=problems)
+    if not rows:
+        summary.problems.append(Problem(None, None, _("The file has no rows.")))
+    if summary.problems:
+        if commit:
+            raise TableError(summary.problems)
+        return summary
+    with transaction.atomic():
+        _apply(actor=actor, owner=owner, parsed=parsed, summary=summary, commit=commit)
+        if commit:
+            audit.record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                object_type="ros.import",
+                organisation=owner,
+                details={
+                    "rows": summary.rows,
+                    "premises_new": summary.premises_new,
+                    "businesses_new": summary.businesses_new,
+                    "permits_new": summary.permits_new,
+                },
+            )
+    return summary
+
+
+def _apply(
+    *,
+    actor: Any,
+    owner: Organisation,
+    parsed: list[ParsedRow],
+    summary: ImportSummary,
+    commit: bool,
+) -> None:
+    existing_premises = {
+        p.normalised_address: p
+        for p in Premises.objects.filter(owner=owner).only("id", "normalised_address")
+    }
+    existing_businesses = {
+        b.organisation_number: b
+        for b in Business.objects.filter(owner=owner).only("id", "organisation_number")
+    }
+    kinds = {k.key: k for k in ActivityKind.objects.all()}
+    seen_permits: set[tuple[str, str, str, str]] = set()
+    if existing_premises:
+        seen_permits = {
+            (str(p.premises_id), p.type, p.reference, str(p.valid_from or ""))
+            for p in Permit.objects.filter(owner=owner)
+        }
+    new_premises: dict[str, Premises] = {}
+    new_businesses: dict[str, Business] = {}
+    links: set[tuple[str, str]] = set()
+    permits: list[Permit] = []
+    for row in parsed:
+        key = row.address_key
+        premises = existing_premises.get(key) or new_premises.get(key)
+        if premises is None:
+            premises = Premises(
+                owner=owner,
+                created_by=actor,
+                name=row.name,
+                address=row.address,
+                postal_code=row.postal_code,
+                municipality_id=int(row.municipality),
+                latitude=row.latitude,
+                longitude=row.longitude,
+                property_designation=row.property_designation,
+                kind=kinds.get(row.kind),
+                normalised_address=key,
+                confidentiality=Confidentiality.INTERNAL.value,
+            )
+            new_premises[key] = premises
+            summary.premises_new += 1
+        elif key in existing_premises:
+            summary.premises_matched += 1
+        business = None
+        if row.organisation_number:
+            number = row.organisation_number
+            business = existing_businesses.get(number) or new_businesses.get(number)
+            if business is None:
+                business = Business(
+                    owner=owner,
+                    created_by=actor,
+                    organisation_number=number,
+                    name=row.business_name or number,
+                    legal_form=row.legal_form,
+                    line_of_business=row.line_of_business,
+                )
+                new_businesses[number] = business
+                summary.businesses_new += 1
+            elif number in existing_businesses:
+                summary.businesses_matched += 1
+            links.add((key, number))
+        if row.permit_type:
+            identity = (str(premises.pk), row.permit_type, row.reference, str(row.valid_from or ""))
+            if identity in seen_permits:
+                summary.permits_matched += 1
+            else:
+                seen_permits.add(identity)
+                permits.append(
+                    Permit(
+                        owner=owner,
+                        created_by=actor,
+                        premises=premises,
+                        business=business,
+                        type=row.permit_type,
+                        status=row.permit_status,
+                        valid_from=row.valid_from,
+                        valid_to=row.valid_to,
+                        issuer=row.issuer,
+                        reference=row.reference,
+                    )
+                )
+                summary.permits_new += 1
+    if not commit:
+        return
+    Premises.objects.bulk_create(new_premises.values(), batch_size=2000)
+    Business.objects.bulk_create(new_businesses.values(), batch_size=2000)
+    Permit.objects.bulk_create(permits, batch_size=2000)
+    premises_by_key = {**existing_premises, **new_premises}
+    businesses_by_number = {**existing_businesses, **new_businesses}
+    through: Any = Business.premises.through
+    current = set(
+        through.objects.filter(business__owner=owner).values_list("business_id", "premises_id")
+    )
+    through.objects.bulk_create(
+        [
+            through(business_id=businesses_by_number[n].pk, premises_id=premises_by_key[k].pk)
+            for k, n in links
+            if (businesses_by_number[n].pk, premises_by_key[k].pk) not in current
+        ],
+        batch_size=2000,
+    )
+
+
+# --- Signals -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_signal(
+    *,
+    actor: Any,
+    owner: Organisation,
+    description: str,
+    observed_on: date,
+    reliability: str,
+    credibility: str,
+    kind: str = "observation",
+    premises: Premises | None = None,
+    business: Business | None = None,
+    shared_with: Iterable[Organisation] = (),
+    confidentiality: Confidentiality = Confidentiality.RESTRICTED,
+) -> Signal:
+    _require_creator(actor, owner)
+    errors: dict[str, str] = {}
+    if premises is None and business is None:
+        errors["premises"] = _("Choose the premises or the business the signal concerns.")
+    if not description.strip():
+        errors["description"] = _("Describe the signal.")
+    if reliability not in {r.value for r in grading.SourceReliability}:
+        errors["reliability"] = _("Choose a grade A–F.")
+    if credibility not in {c.value for c in grading.InformationCredibility}:
+        errors["credibility"] = _("Choose a grade 1–6.")
+    if observed_on > date.today():
+        errors["observed_on"] = _("The date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    targets = _partners(owner, shared_with)
+    signal = Signal.objects.create(
+        owner=owner,
+        created_by=actor,
+        premises=premises,
+        business=business,
+        kind=kind,
+        description=description.strip(),
+        observed_on=observed_on,
+        reliability=reliability,
+        credibility=credibility,
+        confidentiality=Confidentiality(confidentiality).value,
+    )
+    signal.shared_with.set(targets)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=signal,
+        organisation=owner,
+        details={
+            "shared_with": sorted(o.name for o in targets),
+            "grade": reliability + credibility,
+        },
+    )
+    return signal
+
+
+def affected_premises(record: Any) -> list[Any]:
+    """Premises whose shared risk score may change when ``record``'s sharing changes."""
+    if isinstance(record, Premises):
+        ids = [record.pk]
+        links: Any = Business.premises.through
+        business_ids = links.objects.filter(premises_id=record.pk).values_list("business_id")
+        ids += list(
+            links.objects.filter(business_id__in=business_ids).values_list("premises_id", flat=True)
+        )
+        return ids
+    if isinstance(record, Signal | Permit):
+        return [record.premises_id] if record.premises_id else []
+    if isinstance(record, Business):
+        return list(record.premises.values_list("pk", flat=True))
+    return []

@@ -1,0 +1,403 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from samverkan.audit import services as audit
+from samverkan.audit.models import AuditAction
+from samverkan.core.scoping import get_scope
+from samverkan.core.tabular import TableError, read_table
+from samverkan.core.views_helpers import apply_service_errors, scoped
+from samverkan.organisations.models import Organisation
+from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
+from samverkan.organisations.selectors import collaboration_partners, partner_organisations
+from samverkan.ros import riskfacts, selectors, services
+from samverkan.ros.forms import ImportForm, PremisesFilterForm, ShareForm, SignalForm
+from samverkan.ros.importing import ALIASES, REQUIRED
+from samverkan.ros.models import Premises, Signal
+
+IMPORT_SESSION_KEY = "samverkan_ros_import"
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "sv").startswith("en") else "sv"
+
+
+def _creator_orgs(user: Any) -> Any:
+    return Organisation.objects.filter(pk__in=get_scope(user).orgs_with_role(*CREATOR_ROLES))
+
+
+def _filters(request: HttpRequest) -> tuple[PremisesFilterForm, dict[str, Any]]:
+    form = PremisesFilterForm(request.GET or None)
+    values: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        values = {
+            "query": data["q"],
+            "municipality": data["municipality"].pk if data["municipality"] else None,
+            "risk_level": data["risk_level"],
+            "permit_status": data["permit_status"],
+        }
+    return form, values
+
+
+@scoped(Premises)
+@require_GET
+@login_required
+def premises_list(request: HttpRequest) -> HttpResponse:
+    form, values = _filters(request)
+    qs = selectors.premises_list(user=request.user, **values)
+    page = Paginator(qs, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "ros/_premises_table.html" if request.htmx else "ros/premises_list.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "querystring": query.urlencode(),
+            "lang": _lang(),
+            "can_import": _creator_orgs(request.user).exists(),
+        },
+    )
+
+
+@scoped(Premises)
+@require_GET
+@login_required
+def premises_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    premises = selectors.premises_get(user=request.user, pk=pk)
+    context = {
+        "premises": premises,
+        "lang": _lang(),
+        "can_share": Premises.objects.allowed(request.user, Action.SHARE, premises.pk),
+        "can_signal": _creator_orgs(request.user).exists(),
+        "shared_list": list(premises.shared_with.order_by("name")),
+        **selectors.premises_detail(user=request.user, premises=premises),
+    }
+    return render(request, "ros/premises_detail.html", context)
+
+
+def _share_view(request: HttpRequest, record: Any, back: str) -> HttpResponse:
+    form = ShareForm(
+        request.POST if request.method == "POST" else None,
+        partners=collaboration_partners(record.owner),
+        initial={"shared_with": list(record.shared_with.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.set_sharing(
+                    actor=request.user,
+                    record=record,
+                    organisations=list(form.cleaned_data["shared_with"]),
+                )
+                riskfacts.recompute(premises_ids=services.affected_premises(record))
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Sharing has been updated."))
+            return redirect(back)
+    return render(request, "ros/share.html", {"form": form, "record": record, "back": back})
+
+
+@scoped(Premises)
+@require_http_methods(["GET", "POST"])
+@login_required
+def premises_share(request: HttpRequest, pk: Any) -> HttpResponse:
+    premises = selectors.premises_get(user=request.user, pk=pk, action=Action.SHARE)
+    return _share_view(request, premises, premises_url(premises))
+
+
+def premises_url(premises: Premises) -> str:
+    from django.urls import reverse
+
+    return reverse("ros:premises_detail", args=[premises.pk])
+
+
+@scoped(Signal)
+@require_http_methods(["GET", "POST"])
+@login_required
+def signal_share(request: HttpRequest, pk: Any) -> HttpResponse:
+    signal = selectors.signal_get(user=request.user, pk=pk, action=Action.SHARE)
+    back = premises_url(signal.premises) if signal.premises else "/"
+    return _share_view(request, signal, back)
+
+
+@scoped(Premises)
+@require_http_methods(["GET", "POST"])
+@login_required
+def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
+    premises = selectors.premises_get(user=request.user, pk=pk)
+    owners = _creator_orgs(request.user)
+    form = SignalForm(
+        request.POST if request.method == "POST" else None,
+        owners=owners,
+        partners=partner_organisations(request.user),
+        initial={"owner": owners.first()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.record_signal(
+                    actor=request.user,
+                    owner=data["owner"],
+                    premises=premises,
+                    kind=data["kind"],
+                    description=data["description"],
+                    observed_on=data["observed_on"],
+                    reliability=data["reliability"],
+                    credibility=data["credibility"],
+                    confidentiality=Confidentiality(data["confidentiality"]),
+                    shared_with=list(data["shared_with"]),
+                )
+                riskfacts.recompute(premises_ids=[premises.pk])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The signal has been recorded."))
+            return redirect("ros:premises_detail", pk=premises.pk)
+    return render(request, "ros/signal_form.html", {"form": form, "premises": premises})
+
+
+# --- Import ---------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def register_import(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (nothing stored) → confirm (all rows or none)."""
+    owners = _creator_orgs(request.user)
+    form = ImportForm(
+        request.POST if request.method == "POST" and "confirm" not in request.POST else None,
+        request.FILES if request.method == "POST" else None,
+        owners=owners,
+    )
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if request.method == "POST" and "confirm" in request.POST and pending:
+        path = _upload_dir() / pending["file"]
+        owner = owners.filter(pk=pending["owner"]).first()
+        if owner is None or not path.exists():
+            raise Http404
+        try:
+            rows = read_table(
+                path.read_bytes(), pending["name"], aliases=ALIASES, required=REQUIRED
+            )
+            with transaction.atomic():
+                summary = services.import_register(
+                    actor=request.user, owner=owner, rows=rows, commit=True
+                )
+                riskfacts.recompute(
+                    premises_ids=Premises.objects.filter(owner=owner).values_list("pk", flat=True)
+                )
+        except TableError as error:
+            messages.error(
+                request, _("Nothing was imported: %(n)d problems.") % {"n": len(error.problems)}
+            )
+            return render(
+                request,
+                "ros/import.html",
+                {"form": form, "problems": [str(p) for p in error.problems[:200]]},
+            )
+        finally:
+            path.unlink(missing_ok=True)
+            request.session.pop(IMPORT_SESSION_KEY, None)
+        messages.success(
+            request,
+            _("Imported: %(p)d new premises, %(b)d new businesses, %(t)d new permits.")
+            % {"p": summary.premises_new, "b": summary.businesses_new, "t": summary.permits_new},
+        )
+        return redirect("ros:premises_list")
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            rows = read_table(data, upload.name, aliases=ALIASES, required=REQUIRED)
+            summary = services.import_register(
+                actor=request.user, owner=form.cleaned_data["owner"], rows=rows, commit=False
+            )
+        except TableError as error:
+            context["problems"] = [str(p) for p in error.problems[:200]]
+        else:
+            context["summary"] = summary
+            context["problems"] = [str(p) for p in summary.problems[:200]]
+            if not summary.problems:
+                name = f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1].lower()}"
+                (_upload_dir() / name).write_bytes(data)
+                request.session[IMPORT_SESSION_KEY] = {
+                    "file": name,
+                    "name": upload.name,
+                    "owner": form.cleaned_data["owner"].pk,
+                }
+                context["ready"] = True
+    return render(request, "ros/import.html", context)
+
+
+# --- Export and map ---------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    ("name", "Namn"),
+    ("address", "Adress"),
+    ("postal_code", "Postnummer"),
+    ("municipality__name", "Kommun"),
+    ("property_designation", "Fastighetsbeteckning"),
+    ("kind__name", "Verksamhetstyp"),
+    ("latitude", "Latitud"),
+    ("longitude", "Longitud"),
+    ("risk_score", "Riskpoäng"),
+    ("risk_level", "Risknivå"),
+]
+
+
+@scoped(Premises)
+@require_GET
+@login_required
+def premises_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx", "geojson"):
+        raise Http404
+    _form, values = _filters(request)
+    qs = selectors.premises_list(user=request.user, **values)
+    rows = list(qs.values("id", *[c for c, _ in EXPORT_COLUMNS]))
+    with transaction.atomic():
+        audit.record(
+            actor=request.user,
+            action=AuditAction.EXPORT,
+            object_type="ros.premises",
+            details={"rows": len(rows), "format": fmt},
+        )
+    if fmt == "geojson":
+        return _geojson_response(rows, truncated=False, attachment=True)
+    headers = [label for _, label in EXPORT_COLUMNS]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else row[c] for c, _ in EXPORT_COLUMNS])
+        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Lokaler")
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([row[c] for c, _ in EXPORT_COLUMNS])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="lokaler.{fmt}"'
+    return response
+
+
+def _geojson_response(
+    rows: list[dict[str, Any]], *, truncated: bool, attachment: bool
+) -> HttpResponse:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+            "properties": {
+                "id": str(row["id"]),
+                "name": row.get("name") or "",
+                "address": row["address"],
+                "kind": row.get("kind__name") or "",
+                "municipality": row.get("municipality__name") or "",
+                "risk_score": row["risk_score"],
+                "risk_level": row["risk_level"],
+                "url": f"/ros/lokaler/{row['id']}/",
+            },
+        }
+        for row in rows
+        if row.get("latitude") is not None and row.get("longitude") is not None
+    ]
+    body = {"type": "FeatureCollection", "features": features, "truncated": truncated}
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False), content_type="application/geo+json"
+    )
+    if attachment:
+        response["Content-Disposition"] = 'attachment; filename="lokaler.geojson"'
+    return response
+
+
+@scoped(Premises)
+@require_GET
+@login_required
+def map_data(request: HttpRequest) -> HttpResponse:
+    _form, values = _filters(request)
+    bbox = None
+    if request.GET.get("bbox"):
+        try:
+            west, south, east, north = (float(v) for v in request.GET["bbox"].split(","))
+        except ValueError:
+            return JsonResponse({"detail": _("bbox must be west,south,east,north.")}, status=400)
+        bbox = (west, south, east, north)
+    values.pop("query", None)
+    values.pop("risk_level", None)
+    rows, truncated = selectors.map_features(user=request.user, bbox=bbox, **values)
+    return _geojson_response(rows, truncated=truncated, attachment=False)
+
+
+@require_GET
+@login_required
+def map_page(request: HttpRequest) -> HttpResponse:
+    form, _values = _filters(request)
+    return render(
+        request,
+        "ros/map.html",
+        {
+            "form": form,
+            "tile_url": settings.ROS_MAP_TILE_URL,
+            "tile_attribution": settings.ROS_MAP_ATTRIBUTION,
+        },
+    )
+
+
+@require_GET
+@login_required
+def risk_settings(request: HttpRequest) -> HttpResponse:
+    from samverkan.ros import risk
+
+    config = {c.key: c for c in riskfacts.indicator_config()}
+    lang = _lang()
+    indicators = [
+        {
+            "key": d.key,
+            "label": d.label.get(lang) or d.label.get("sv"),
+            "description": d.description.get(lang) or d.description.get("sv"),
+            "weight": config[d.key].weight,
+            "enabled": config[d.key].enabled,
+            "params": config[d.key].params,
+        }
+        for d in risk.load_default_config()
+    ]
+    return render(request, "ros/risk_settings.html", {"indicators": indicators})
