@@ -99,12 +99,17 @@ def map_features(
     municipality: int | None = None,
     kind: str = "",
     permit_status: str = "",
+    risk_level: str = "",
     limit: int = 5000,
 ) -> tuple[list[Any], bool]:
     """Premises with coordinates as GeoJSON-ready dicts, highest risk first; ``True``
     when more premises matched than ``limit``."""
     qs = premises_list(
-        user=user, municipality=municipality, kind=kind, permit_status=permit_status
+        user=user,
+        municipality=municipality,
+        kind=kind,
+        permit_status=permit_status,
+        risk_level=risk_level,
     ).filter(latitude__isnull=False, longitude__isnull=False)
     if bbox is not None:
         west, south, east, north = bbox

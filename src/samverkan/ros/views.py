@@ -362,7 +362,6 @@ def map_data(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"detail": _("bbox must be west,south,east,north.")}, status=400)
         bbox = (west, south, east, north)
     values.pop("query", None)
-    values.pop("risk_level", None)
     rows, truncated = selectors.map_features(user=request.user, bbox=bbox, **values)
     return _geojson_response(rows, truncated=truncated, attachment=False)
 
@@ -371,6 +370,7 @@ def map_data(request: HttpRequest) -> HttpResponse:
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     form, _values = _filters(request)
+    del form.fields["q"]  # the map shows an area, not search hits
     return render(
         request,
         "ros/map.html",

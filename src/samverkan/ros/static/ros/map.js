@@ -20,6 +20,7 @@
     var layer = L.layerGroup().addTo(map);
     var status = document.getElementById("map-status");
     var form = document.getElementById("map-filters");
+    var fitted = false;
 
     function load() {
       var params = new URLSearchParams(form ? new FormData(form) : undefined);
@@ -46,6 +47,10 @@
             marker.bindPopup(box);
             marker.addTo(layer);
           });
+          if (!fitted && data.features.length) {
+            fitted = true;
+            map.fitBounds(L.geoJSON(data).getBounds(), { maxZoom: 14, padding: [20, 20] });
+          }
           if (status) {
             status.textContent = data.features.length + " " + el.dataset.countLabel +
               (data.truncated ? " " + el.dataset.truncatedLabel : "");
