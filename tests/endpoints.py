@@ -48,10 +48,11 @@ class Endpoint:
             return model
         return None
 
-    def url(self, pk: Any = None) -> str:
-        path = re.sub(
-            r"<(?:\w+:)?(\w+)>", lambda m: FIXED_PARAMS.get(m.group(1), str(pk)), self.route
-        )
+    def url(self, pk: Any = None, **extra: Any) -> str:
+        """The URL with ``pk`` for the object id; other parameters from ``extra`` (ids of
+        the object's parts) or FIXED_PARAMS."""
+        values = {**FIXED_PARAMS, **{k: str(v) for k, v in extra.items()}}
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), str(pk)), self.route)
         path = path.replace("^", "").replace("$", "").replace("\\.", ".")
         path = re.sub(r"\(\?P<\w+>[^)]*\)", str(pk), path)
         path = re.sub(r"\\?\.\(\?P<format>[a-z0-9]+\)/?", "", path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from endpoints import ALL, NOT_RECORD_DETAIL, PARAM, PLAIN, Endpoint
 from samverkan.cases import services as case_services
 from samverkan.cases.models import Case
 from samverkan.organisations.roles import Role
-from samverkan.ros.models import Premises, Signal
+from samverkan.ros.models import InspectionRecord, Operation, Premises, Signal
 from samverkan.surveys import services as survey_services
 from samverkan.surveys.models import Wave
 
@@ -44,10 +44,12 @@ def test_every_parametrised_endpoint_is_declared(endpoint: Endpoint) -> None:
 
 @dataclass(frozen=True)
 class Record:
-    """A record of one scoped model, with how its owner shares it."""
+    """A record of one scoped model, with how its owner shares it and the ids of its
+    parts that some URLs take besides the record's own id."""
 
     obj: Any
     share: Callable[[list[Any]], None]
+    parts: dict[str, Any] = field(default_factory=dict)
 
 
 def _case(world: Any, marker: str) -> Record:
@@ -127,12 +129,73 @@ def _signal(world: Any, marker: str) -> Record:
     )
 
 
+def _operation(world: Any, marker: str) -> Record:
+    from django.utils import timezone
+
+    from samverkan.ros import operations
+    from samverkan.ros import services as ros_services
+
+    planner = world.user("linkoping", Role.COORDINATOR)
+    operation = operations.create_operation(
+        actor=planner,
+        owner=world.orgs["linkoping"],
+        title=marker,
+        starts_at=timezone.now(),
+        ends_at=None,
+        areas="",
+        description="",
+        participants=[(world.orgs["polis"], "police")],
+    )
+    operations.add_targets(
+        actor=planner, operation=operation, premises=[_premises(world, f"{marker}-mal").obj]
+    )
+    return Record(
+        operation,
+        lambda orgs: ros_services.set_sharing(
+            actor=planner, record=operation, organisations=[world.orgs["polis"], *orgs]
+        ),
+        {"participation": operation.participations.get().pk},
+    )
+
+
+def _inspection(world: Any, marker: str) -> Record:
+    from datetime import date
+
+    from samverkan.ros import operations
+    from samverkan.ros import services as ros_services
+
+    operation = _operation(world, f"{marker}-insats").obj
+    police = world.user("polis", Role.COORDINATOR)
+    record = operations.record_inspection(
+        actor=police,
+        operation=operation,
+        target=operation.targets.get(),
+        participation=operation.participations.get(),
+        inspected_on=date(2026, 12, 1),
+        findings=[],
+        sanctions=[],
+        notes=marker,
+    )
+    task = operations.add_follow_up(
+        actor=police, inspection=record, title=marker, owner=None, due_on=None
+    )
+    return Record(
+        record,
+        lambda orgs: ros_services.set_sharing(
+            actor=police, record=record, organisations=[world.orgs["linkoping"], *orgs]
+        ),
+        {"task": task.pk},
+    )
+
+
 # One factory per scoped model; a scoped model without one fails the test below.
 FACTORIES: dict[type, Callable[[Any, str], Record]] = {
     Case: _case,
     Wave: _wave,
     Premises: _premises,
     Signal: _signal,
+    Operation: _operation,
+    InspectionRecord: _inspection,
 }
 
 
@@ -145,7 +208,7 @@ def _body(response: Any) -> bytes:
     return b"".join(response) if response.streaming else response.content
 
 
-def _hidden(client: Any, model: type, record: Any, marker: str) -> None:
+def _hidden(client: Any, model: type, record: Any, marker: str, parts: dict[str, Any]) -> None:
     for endpoint in PLAIN:
         response = client.get(endpoint.url())
         assert response.status_code < 500, endpoint.route
@@ -155,7 +218,7 @@ def _hidden(client: Any, model: type, record: Any, marker: str) -> None:
     for endpoint in PARAM:
         if endpoint.scoped_model is not model:
             continue
-        url = endpoint.url(record.pk)
+        url = endpoint.url(record.pk, **parts)
         get = client.get(url)
         assert get.status_code in (404, 405), f"GET {endpoint.route}: {get.status_code}"
         post = client.post(url, {"purpose": "Kontroll av åtkomst", "title": "x"})
@@ -164,7 +227,7 @@ def _hidden(client: Any, model: type, record: Any, marker: str) -> None:
             assert post.status_code == 404, f"{endpoint.route} must hide the record"
 
 
-def _visible(client: Any, model: type, record: Any, marker: str) -> None:
+def _visible(client: Any, model: type, record: Any, marker: str, parts: dict[str, Any]) -> None:
     for endpoint in PLAIN:
         if endpoint.scoped_model is not model:
             continue
@@ -173,7 +236,7 @@ def _visible(client: Any, model: type, record: Any, marker: str) -> None:
     for endpoint in PARAM:
         if endpoint.scoped_model is not model:
             continue
-        response = client.get(endpoint.url(record.pk))
+        response = client.get(endpoint.url(record.pk, **parts))
         assert response.status_code != 404, f"{endpoint.route} hides the shared record"
 
 
@@ -189,13 +252,13 @@ def test_isolation_share_unshare(
         # the record too), sees nothing of it.
         client.logout()
         login(world.user("stangastaden", role))
-        _hidden(client, model, record.obj, marker)
+        _hidden(client, model, record.obj, marker, record.parts)
     client.logout()
     login(world.user("stangastaden", Role.COORDINATOR))
     record.share([world.orgs["stangastaden"]])
-    _visible(client, model, record.obj, marker)
+    _visible(client, model, record.obj, marker, record.parts)
     record.share([])
-    _hidden(client, model, record.obj, marker)
+    _hidden(client, model, record.obj, marker, record.parts)
     fresh = model.objects.get(pk=record.obj.pk)  # type: ignore[attr-defined]
     assert str(fresh) == str(record.obj), "an outsider's requests must not change the record"
 

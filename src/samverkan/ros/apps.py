@@ -13,11 +13,22 @@ class RosConfig(AppConfig):
         navigation.register(
             navigation.NavItem(
                 "ros",
-                _("Premises and operations"),
+                _("Premises"),
                 "ros:premises_list",
                 roles=frozenset(
                     {Role.COORDINATOR, Role.CASE_OFFICER, Role.ANALYST, Role.ADMINISTRATOR}
                 ),
                 order=30,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                "ros_operations",
+                _("Joint operations"),
+                "ros:operation_list",
+                roles=frozenset(
+                    {Role.COORDINATOR, Role.CASE_OFFICER, Role.ANALYST, Role.ADMINISTRATOR}
+                ),
+                order=31,
             )
         )

@@ -120,3 +120,164 @@ class ShareForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["shared_with"]
         field.queryset = partners
+
+
+class OperationForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        label=_("Planned by"),
+        error_messages={**REQUIRED, "invalid_choice": _("Choose one of your organisations.")},
+    )
+    title = forms.CharField(label=_("Title"), max_length=200, error_messages=REQUIRED)
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={**REQUIRED, "invalid": _("Enter a date and time.")},
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": _("Enter a date and time.")},
+    )
+    areas = forms.CharField(label=_("Areas"), max_length=300, required=False)
+    description = forms.CharField(
+        label=_("Plan"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        owners: Any,
+        organisations: Any,
+        authorities: Any,
+        lang: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["owner"].queryset = owners
+        choices = [("", _("Does not take part"))] + [
+            (a.key, a.label.get(lang)) for a in authorities
+        ]
+        self.participant_fields: list[tuple[str, Any]] = []
+        for org in organisations:
+            name = f"participant_{org.pk}"
+            fields[name] = forms.ChoiceField(
+                label=_("%(org)s takes part as") % {"org": org.name},
+                choices=choices,
+                required=False,
+                error_messages={"invalid_choice": _("Choose an authority from the list.")},
+            )
+            self.participant_fields.append((name, org))
+
+    def participants(self) -> list[tuple[Any, str]]:
+        return [
+            (org, self.cleaned_data[name])
+            for name, org in self.participant_fields
+            if self.cleaned_data.get(name)
+        ]
+
+
+class AssignmentForm(forms.Form):
+    participation = forms.ChoiceField(label=_("Authority"), choices=())
+    target = forms.ChoiceField(label=_("Target"), choices=())
+    task = forms.CharField(label=_("Task"), max_length=300, error_messages=REQUIRED)
+
+    def __init__(self, *args: Any, operation: Any, lang: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["participation"].choices = [
+            (p.pk, f"{p.organisation.name} ({p.authority})")
+            for p in operation.participations.select_related("organisation")
+        ]
+        fields["target"].choices = [
+            (t.pk, str(t.premises)) for t in operation.targets.select_related("premises")
+        ]
+
+
+class InspectionForm(forms.Form):
+    target = forms.ChoiceField(label=_("Target"), choices=())
+    inspected_on = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={**REQUIRED, "invalid": _("Enter a date as YYYY-MM-DD.")},
+    )
+    findings = forms.MultipleChoiceField(
+        label=_("Findings"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    sanctions = forms.MultipleChoiceField(
+        label=_("Sanctions"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    money_identified = forms.DecimalField(
+        label=_("Money identified (SEK)"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=0,
+        initial=0,
+        error_messages={
+            "invalid": _("Enter a whole number of kronor."),
+            "min_value": _("At least 0."),
+        },
+    )
+    money_stopped = forms.DecimalField(
+        label=_("Payments stopped (SEK)"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=0,
+        initial=0,
+        error_messages={
+            "invalid": _("Enter a whole number of kronor."),
+            "min_value": _("At least 0."),
+        },
+    )
+    shared_with = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        label=_("Share the record with"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "If you tick none, the record is shared with the organisation that planned the "
+            "operation."
+        ),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        operation: Any,
+        authority: Any,
+        toolbox: Any,
+        partners: Any,
+        lang: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["target"].choices = [
+            (t.pk, str(t.premises)) for t in operation.targets.select_related("premises")
+        ]
+        fields["findings"].choices = [
+            (f.key, f"{check.label.get(lang)}: {f.label.get(lang)}")
+            for check in authority.checks
+            for f in check.findings
+        ]
+        fields["sanctions"].choices = [
+            (s.key, s.label.get(lang)) for s in toolbox.sanctions_for(authority.key)
+        ]
+        fields["shared_with"].queryset = partners
+
+
+class FollowUpForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=300, error_messages=REQUIRED)
+    due_on = forms.DateField(
+        label=_("Due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+    )

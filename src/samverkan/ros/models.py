@@ -226,6 +226,9 @@ class Operation(ScopedRecord):
     status = models.CharField(
         _("status"), max_length=12, choices=OperationStatus.choices, default=OperationStatus.PLANNED
     )
+    toolbox = models.JSONField(
+        default=dict, help_text="The legal toolbox as it was when the operation was planned."
+    )
 
     retention_date_field = ""
 

@@ -130,3 +130,32 @@ def map_features(
         )[: limit + 1]
     )
     return rows[:limit], len(rows) > limit
+
+
+def outcome_figures(*, user: Any) -> dict[str, Any]:
+    """Outcome figures from the inspection records the user can see."""
+    from samverkan.ros import outcomes
+    from samverkan.ros import toolbox as tb
+    from samverkan.ros.models import InspectionRecord
+
+    records = (
+        InspectionRecord.objects.restrict(user, Action.VIEW)
+        .select_related("target__premises__municipality")
+        .order_by("pk")
+    )
+    rows = [
+        outcomes.InspectionRow(
+            operation=str(r.operation_id),
+            target=str(r.target_id),
+            municipality=r.target.premises.municipality.name,
+            authority=r.authority,
+            findings=tuple(r.findings or ()),
+            sanctions=tuple(r.sanctions or ()),
+            money_identified=r.money_identified,
+            money_stopped=r.money_stopped,
+        )
+        for r in records
+    ]
+    toolbox = tb.load_default()
+    outcome_of = {s.key: (s.outcome.value if s.outcome else None) for s in toolbox.sanctions}
+    return outcomes.compute(rows, outcome_of=outcome_of)

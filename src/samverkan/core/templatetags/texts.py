@@ -13,3 +13,11 @@ def lang(text: Mapping[str, str] | None, language: str) -> str:
     if not text:
         return ""
     return str(text.get(language) or text.get("sv") or next(iter(text.values()), ""))
+
+
+@register.filter
+def get(mapping: Mapping[str, object] | None, key: str) -> object:
+    """mapping[key], or the key itself when it is missing (for label look-ups)."""
+    if not mapping:
+        return key
+    return mapping.get(key, key)

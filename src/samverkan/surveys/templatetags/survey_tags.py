@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django import template
 from django.utils.translation import get_language
 
-from samverkan.core.templatetags.texts import lang
+from samverkan.core.templatetags.texts import get, lang
 
 register = template.Library()
 register.filter("lang", lang)
+register.filter("get", get)
 
 
 @register.filter
@@ -26,13 +26,6 @@ def interval(estimate: Any, weighted: bool = False) -> str:
     if low is None or high is None:
         return ""
     return f"{100 * low:.0f}–{100 * high:.0f} %"
-
-
-@register.filter
-def get(mapping: Mapping[str, Any] | None, key: str) -> Any:
-    if not mapping:
-        return key
-    return mapping.get(key, key)
 
 
 @register.filter
