@@ -196,6 +196,7 @@ def load(seed: int = 2026) -> list[tuple[str, str, str]]:
 
     demo_ros.load(
         users={slug: users_by_org[slug][Role.CASE_OFFICER] for slug in users_by_org},
+        coordinators={slug: users_by_org[slug][Role.COORDINATOR] for slug in users_by_org},
         orgs=orgs,
     )
     RetentionPolicy.objects.get_or_create(

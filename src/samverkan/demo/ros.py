@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from samverkan.core.identity import luhn_checksum_ok
@@ -56,7 +57,13 @@ def _organisation_number(rng: random.Random) -> str:
                 return f"{body[:6]}-{body[6:]}{check}"
 
 
-def load(*, users: dict[str, Any], orgs: dict[str, Organisation], seed: int = 11) -> None:
+def load(
+    *,
+    users: dict[str, Any],
+    coordinators: dict[str, Any],
+    orgs: dict[str, Organisation],
+    seed: int = 11,
+) -> None:
     rng = random.Random(seed)
     for key, name, cash, permits in KINDS:
         ActivityKind.objects.get_or_create(
@@ -148,3 +155,72 @@ def load(*, users: dict[str, Any], orgs: dict[str, Organisation], seed: int = 11
                     ),
                 )
     riskfacts.recompute()
+    _operation(users=users, coordinators=coordinators, orgs=orgs, today=today)
+
+
+def _operation(
+    *,
+    users: dict[str, Any],
+    coordinators: dict[str, Any],
+    orgs: dict[str, Organisation],
+    today: date,
+) -> None:
+    """A carried-out joint operation in both cities with two authorities' records."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from samverkan.ros import operations
+    from samverkan.ros.workflow import Stage
+
+    planner = coordinators["linkoping"]
+    shared = Premises.objects.filter(owner=orgs["norrkoping"]).order_by("-risk_score")[:2]
+    for item in shared:
+        item.shared_with.add(orgs["linkoping"])
+    targets = [
+        *Premises.objects.filter(owner=orgs["linkoping"]).order_by("-risk_score")[:3],
+        *shared,
+    ]
+    operation = operations.create_operation(
+        actor=planner,
+        owner=orgs["linkoping"],
+        title="Gemensam kontroll av serveringsställen",
+        starts_at=timezone.make_aware(datetime.combine(today - timedelta(days=14), time(18, 0))),
+        ends_at=timezone.make_aware(datetime.combine(today - timedelta(days=14), time(23, 30))),
+        areas="Linköping centrum, Norrköping centrum",
+        description="Samordnad tillsyn av restauranger och kaféer med förhöjd risk.",
+        participants=[
+            (orgs["linkoping"], "environment_health"),
+            (orgs["polis-linkoping"], "police"),
+            (orgs["norrkoping"], "alcohol_licensing"),
+        ],
+    )
+    operations.add_targets(actor=planner, operation=operation, premises=targets)
+    toolbox = operations.operation_toolbox(operation)
+    health = operation.participations.get(authority="environment_health")
+    police = operation.participations.get(authority="police")
+    finding = toolbox.authority("environment_health").findings[0].key
+    for index, target in enumerate(operation.targets.order_by("pk")):
+        operations.record_inspection(
+            actor=users["linkoping"],
+            operation=operation,
+            target=target,
+            participation=health,
+            inspected_on=today - timedelta(days=14),
+            findings=[finding] if index % 2 == 0 else [],
+            sanctions=["injunction"] if index % 2 == 0 else [],
+            notes="Brister i livsmedelshanteringen." if index % 2 == 0 else "",
+        )
+        if index < 2:
+            operations.record_inspection(
+                actor=users["polis-linkoping"],
+                operation=operation,
+                target=target,
+                participation=police,
+                inspected_on=today - timedelta(days=14),
+                findings=[],
+                sanctions=["police_report"],
+                notes="Polisanmälan om misstänkt svartarbete.",
+                money_identified=Decimal(40000 * (index + 1)),
+            )
+    operations.set_stage(actor=planner, operation=operation, stage=Stage.CARRIED_OUT)
