@@ -203,9 +203,7 @@ def risk_pool(kinds: list[Any], rng: random.Random, per_kind: int = 400) -> dict
                 risk.PermitFact(
                     rng.choice([*kind.required_permits, *PERMIT_TYPES]),
                     rng.choice(PERMIT_STATUSES),
-                    None
-                    if rng.random() < 0.3
-                    else today + timedelta(days=rng.randint(-700, 700)),
+                    None if rng.random() < 0.3 else today + timedelta(days=rng.randint(-700, 700)),
                 )
                 for _ in range(rng.choice((0, 1, 1, 1, 2)))
             )
@@ -267,8 +265,17 @@ class Loaded:
     premises_by_city: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
-def load(world: World, *, database_url: str, premises: int, signals: int, seed: int) -> Loaded:
-    """COPY the premises, permits, signals and their sharing rows."""
+def load(
+    world: World,
+    *,
+    database_url: str,
+    premises: int,
+    signals: int,
+    seed: int,
+    extra_sql: list[str],
+) -> Loaded:
+    """COPY the premises, permits, signals and their sharing rows; then run ``extra_sql``
+    (``--sql``) and VACUUM (ANALYZE) the tables."""
     import psycopg
 
     rng = random.Random(seed)
@@ -421,6 +428,9 @@ def load(world: World, *, database_url: str, premises: int, signals: int, seed: 
         conn.commit()
         print(f"  sharing rows copied: {dict(loaded.shares)}", flush=True)
     with psycopg.connect(database_url, autocommit=True) as conn:
+        for statement in extra_sql:
+            print(f"  --sql: {statement}", flush=True)
+            conn.execute(statement)
         for table in (
             "ros_premises",
             "ros_permit",
@@ -462,9 +472,7 @@ def street_fragment(rng: random.Random) -> str:
     return stem[start : start + rng.randint(4, 7)]
 
 
-def measure(
-    client: Any, url: str, samples: Samples, *, count_features: bool = False
-) -> None:
+def measure(client: Any, url: str, samples: Samples, *, count_features: bool = False) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -519,13 +527,17 @@ def run_requests(world: World, *, requests: int, seed: int) -> dict[tuple[str, s
             yield "list p1", "/ros/", False
             later = rng.randint(2, pages) if pages > 1 else 1
             yield "list later", f"/ros/?page={later}", False
-            yield "map", "/ros/karta/data.geojson?" + urlencode(
-                {"bbox": bbox_around(city, rng)}
-            ), True
+            yield (
+                "map",
+                "/ros/karta/data.geojson?" + urlencode({"bbox": bbox_around(city, rng)}),
+                True,
+            )
             yield "search", "/ros/?" + urlencode({"q": street_fragment(rng)}), False
-            yield "permit filter", "/ros/?" + urlencode(
-                {"permit_status": rng.choice(permit_statuses)}
-            ), False
+            yield (
+                "permit filter",
+                "/ros/?" + urlencode({"permit_status": rng.choice(permit_statuses)}),
+                False,
+            )
 
         for _ in range(3):  # warm-up: connection, templates, caches; not counted
             client.get("/healthz")
@@ -548,8 +560,10 @@ def report(results: dict[tuple[str, str], Samples], *, explain_all: bool) -> Non
     for (label, name), s in results.items():
         median = ms(statistics.median(s.total))
         p95 = ms(percentile(s.total, 0.95))
-        queries = f"{min(s.queries)}" if min(s.queries) == max(s.queries) else (
-            f"{min(s.queries)}–{max(s.queries)}"
+        queries = (
+            f"{min(s.queries)}"
+            if min(s.queries) == max(s.queries)
+            else (f"{min(s.queries)}–{max(s.queries)}")
         )
         verdict = "" if name.startswith("healthz") else ("OK" if p95 < TARGET_MS else "MISSED")
         print(
@@ -600,6 +614,9 @@ def table_rows() -> dict[str, int]:
 
 
 def main() -> None:
+    import psycopg
+    from psycopg import sql
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--premises", type=int, default=200_000)
     parser.add_argument("--signals", type=int, default=1_000_000)
@@ -607,6 +624,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--explain", action="store_true", help="EXPLAIN the slowest query of every endpoint"
+    )
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="ALTER DATABASE … SET NAME = VALUE before connecting (e.g. jit=off); repeatable",
+    )
+    parser.add_argument(
+        "--sql",
+        action="append",
+        default=[],
+        metavar="STATEMENT",
+        help="run after loading, before VACUUM (ANALYZE), e.g. a candidate CREATE INDEX; "
+        "repeatable",
     )
     parser.add_argument(
         "--keep-database", action="store_true", help="do not drop the database at the end"
@@ -623,6 +655,19 @@ def main() -> None:
     var_dir = tempfile.mkdtemp(prefix="samverkan-bench-")
     os.makedirs(os.path.join(var_dir, "static"))  # WhiteNoise warns without it
     db_name, database_url = create_database(args.admin_url)
+    settings_applied = []
+    for setting in args.pg_setting:
+        name, _sep, value = setting.partition("=")
+        if not name.replace("_", "").isalnum() or not value:
+            drop_database(args.admin_url, db_name)
+            raise SystemExit(f"--pg-setting must be NAME=VALUE, not {setting!r}")
+        with psycopg.connect(args.admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                    sql.Identifier(db_name), sql.Identifier(name), sql.Literal(value)
+                )
+            )
+        settings_applied.append(f"{name} = {value}")
     os.environ.update(
         {
             "DATABASE_URL": database_url,
@@ -639,6 +684,7 @@ def main() -> None:
 
         django.setup()
         from django.core.management import call_command
+        from django.db import connection
 
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
@@ -654,10 +700,26 @@ def main() -> None:
             premises=args.premises,
             signals=args.signals,
             seed=args.seed,
+            extra_sql=args.sql,
         )
         print(f"setup (migrate, load, VACUUM ANALYZE): {time.perf_counter() - started:.1f} s")
-        print("rows: " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
-                                   for k, v in table_rows().items()))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            version = cursor.fetchone()[0].split(" on ")[0]
+            cursor.execute("SHOW jit")
+            jit = cursor.fetchone()[0]
+            cursor.execute("SHOW shared_buffers")
+            buffers = cursor.fetchone()[0]
+        print(
+            f"{version}; jit {jit}; shared_buffers {buffers}; database settings: "
+            f"{', '.join(settings_applied) or 'server defaults'}"
+        )
+        print(
+            "rows: "
+            + ", ".join(
+                f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in table_rows().items()
+            )
+        )
         print(
             f"measuring: django.test.Client, {args.requests} requests per endpoint and user "
             f"(after 3 warm-up rounds), DEBUG off, CONN_MAX_AGE 60; CPUs: {os.cpu_count()}",

@@ -198,3 +198,118 @@ def test_pages_pdf_and_csv(planned: Any, login: Any, settings: Any) -> None:
     assert client.get("/ros/resultat.pdf").content.startswith(b"%PDF")
     police = operation.participations.get(authority="police")
     assert client.get(f"/ros/insatser/{operation.pk}/protokoll/{police.pk}/").status_code == 403
+
+
+def test_earlier_findings_count_at_premises_linked_by_business_or_person(planned: Any) -> None:
+    from samverkan.ros import riskfacts
+
+    world, operation = planned
+    linkoping_target = operation.targets.get(premises__address="Storgatan 1")
+    health = operation.participations.get(authority="environment_health")
+    toolbox = operations.operation_toolbox(operation)
+    finding = toolbox.authority("environment_health").findings[0].key
+    operations.record_inspection(
+        actor=world.user("linkoping", Role.CASE_OFFICER),
+        operation=operation,
+        target=linkoping_target,
+        participation=health,
+        inspected_on=date(2026, 12, 4),
+        findings=[finding],
+        sanctions=[],
+    )
+    officer = world.user("linkoping", Role.CASE_OFFICER)
+    owner = world.orgs["linkoping"]
+    header = {"municipality": owner.name}
+    # The same person runs a business at a new address, and a business with premises at both.
+    services.import_register(
+        actor=officer,
+        owner=owner,
+        commit=True,
+        rows=[
+            Row(
+                2,
+                {
+                    **header,
+                    "address": "Storgatan 1",
+                    "organisation_number": "556036-0793",
+                    "business_name": "Krogen AB",
+                    "person_name": "Testa Testsson",
+                    "person_number": "19811218-9876",
+                    "person_role": "styrelseledamot",
+                },
+            ),
+            Row(
+                3,
+                {
+                    **header,
+                    "address": "Nygatan 7",
+                    "organisation_number": "556036-0793",
+                    "business_name": "Krogen AB",
+                },
+            ),
+            Row(
+                4,
+                {
+                    **header,
+                    "address": "Torget 2",
+                    "organisation_number": "556677-8899",
+                    "business_name": "Annat AB",
+                    "person_name": "Testa Testsson",
+                    "person_number": "811218-9876",
+                    "person_role": "ägare",
+                },
+            ),
+        ],
+    )
+    riskfacts.recompute()
+    for address in ("Nygatan 7", "Torget 2"):
+        premises = Premises.objects.get(address=address)
+        fired = {f["key"] for f in premises.risk_fired}
+        assert "linked_findings" in fired, address
+    assert "linked_findings" not in {
+        f["key"] for f in Premises.objects.get(address="Storgatan 1").risk_fired
+    }, "a premises' own findings are earlier sanctions/findings there, not linked ones"
+
+
+def test_persons_need_a_purpose_and_every_view_is_audited(
+    planned: Any, login: Any, settings: Any
+) -> None:
+    from samverkan.audit.models import AuditEntry
+
+    world, _operation = planned
+    settings.REQUIRE_2FA = False
+    owner = world.orgs["linkoping"]
+    services.import_register(
+        actor=world.user("linkoping", Role.CASE_OFFICER),
+        owner=owner,
+        commit=True,
+        rows=[
+            Row(
+                2,
+                {
+                    "municipality": owner.name,
+                    "address": "Storgatan 1",
+                    "organisation_number": "556036-0793",
+                    "business_name": "Krogen AB",
+                    "person_name": "Testa Testsson",
+                    "person_number": "19811218-9876",
+                    "person_role": "företrädare",
+                },
+            ),
+        ],
+    )
+    premises = Premises.objects.get(address="Storgatan 1")
+    client = login(world.user("linkoping", Role.CASE_OFFICER))
+    first = client.get(f"/ros/lokaler/{premises.pk}/personer/").content.decode()
+    assert "Testa Testsson" not in first and 'name="purpose"' in first
+    assert (
+        "errorlist"
+        in client.post(f"/ros/lokaler/{premises.pk}/personer/", {"purpose": "x"}).content.decode()
+    )
+    client.post(f"/ros/lokaler/{premises.pk}/personer/", {"purpose": "Inför gemensam insats"})
+    shown = client.get(f"/ros/lokaler/{premises.pk}/personer/").content.decode()
+    assert "Testa Testsson" in shown and "19811218-9876" in shown
+    assert AuditEntry.objects.filter(action="view", purpose="Inför gemensam insats").count() == 1
+    client.logout()
+    login(world.user("stangastaden", Role.COORDINATOR))
+    assert client.get(f"/ros/lokaler/{premises.pk}/personer/").status_code == 404

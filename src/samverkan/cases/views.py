@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import csv
-import time
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,13 +23,12 @@ from samverkan.cases.forms import (
 )
 from samverkan.cases.models import Case
 from samverkan.cases.workflow import TRANSITIONS, CaseStatus
+from samverkan.core import purpose as purpose_memory
 from samverkan.core.scoping import get_scope
 from samverkan.core.views_helpers import apply_service_errors, scoped
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
 from samverkan.organisations.selectors import collaboration_partners, partner_organisations
-
-PURPOSE_SESSION_KEY = "samverkan_purposes"
 
 
 @scoped(Case)
@@ -237,16 +234,6 @@ def case_delete(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(request, "cases/case_confirm_delete.html", {"case": case})
 
 
-def _fresh_purpose(request: HttpRequest, case: Case) -> str | None:
-    granted = request.session.get(PURPOSE_SESSION_KEY, {}).get(str(case.pk))
-    if not granted:
-        return None
-    purpose, stamp = granted
-    if time.time() - float(stamp) > settings.AUDIT_PURPOSE_MINUTES * 60:
-        return None
-    return str(purpose)
-
-
 @scoped(Case)
 @require_http_methods(["GET", "POST"])
 @login_required
@@ -255,11 +242,9 @@ def case_persons(request: HttpRequest, pk: Any) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     purpose_form = PurposeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and purpose_form.is_valid():
-        purposes = request.session.get(PURPOSE_SESSION_KEY, {})
-        purposes[str(case.pk)] = (purpose_form.cleaned_data["purpose"], time.time())
-        request.session[PURPOSE_SESSION_KEY] = purposes
+        purpose_memory.remember(request, f"case:{case.pk}", purpose_form.cleaned_data["purpose"])
         return redirect("cases:persons", pk=case.pk)
-    purpose = None if request.method == "POST" else _fresh_purpose(request, case)
+    purpose = None if request.method == "POST" else purpose_memory.fresh(request, f"case:{case.pk}")
     if purpose is None:
         return render(request, "cases/case_purpose.html", {"case": case, "form": purpose_form})
     services.record_person_view(actor=request.user, case=case, purpose=purpose)

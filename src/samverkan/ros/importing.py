@@ -12,7 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from samverkan.core.identity import IdentityNumberError, parse_organisation_number
+from samverkan.core.identity import (
+    IdentityNumberError,
+    parse_organisation_number,
+    parse_person_number,
+)
 from samverkan.core.tabular import Problem, Row
 
 # Column names as they appear in Swedish and English files → canonical names.
@@ -45,6 +49,11 @@ ALIASES: dict[str, str] = {
     "giltigt_till": "valid_to",
     "utfärdare": "issuer",
     "diarienummer": "reference",
+    "person": "person_name",
+    "personnamn": "person_name",
+    "personnummer": "person_number",
+    "personroll": "person_role",
+    "roll": "person_role",
     "latitud": "latitude",
     "lat": "latitude",
     "longitud": "longitude",
@@ -68,6 +77,19 @@ PERMIT_TYPES = {
     "fire": "fire",
     "annat": "other",
     "other": "other",
+}
+PERSON_ROLES = {
+    "företrädare": "representative",
+    "representant": "representative",
+    "firmatecknare": "representative",
+    "representative": "representative",
+    "styrelseledamot": "board_member",
+    "styrelse": "board_member",
+    "board_member": "board_member",
+    "ägare": "owner",
+    "owner": "owner",
+    "anställd": "employee",
+    "employee": "employee",
 }
 PERMIT_STATUSES = {
     "gällande": "active",
@@ -119,6 +141,9 @@ class ParsedRow:
     valid_to: date | None
     issuer: str
     reference: str
+    person_name: str = ""
+    person_number: str = ""
+    person_role: str = ""
 
     @property
     def address_key(self) -> str:
@@ -207,6 +232,21 @@ def parse_rows(
         valid_to = _date(v.get("valid_to", ""), n, "valid_to", problems)
         if valid_from and valid_to and valid_to < valid_from:
             problems.append(Problem(n, "valid_to", "slutdatumet ligger före startdatumet."))
+        person_number = ""
+        person_role = ""
+        if v.get("person_name") or v.get("person_number"):
+            if not v.get("person_name"):
+                problems.append(Problem(n, "person_name", "personens namn saknas."))
+            if v.get("person_number"):
+                try:
+                    person_number = parse_person_number(v["person_number"]).value
+                except IdentityNumberError as error:
+                    problems.append(Problem(n, "person_number", str(error)))
+            person_role = PERSON_ROLES.get(v.get("person_role", "").lower(), "")
+            if not person_role:
+                problems.append(
+                    Problem(n, "person_role", f"okänd roll ”{v.get('person_role', '')}”.")
+                )
         latitude = _coordinate(v.get("latitude", ""), 55.0, 69.1, n, "latitude", problems)
         longitude = _coordinate(v.get("longitude", ""), 10.9, 24.2, n, "longitude", problems)
         if len(problems) > before:
@@ -232,6 +272,9 @@ def parse_rows(
                 valid_to=valid_to,
                 issuer=v.get("issuer", ""),
                 reference=v.get("reference", ""),
+                person_name=v.get("person_name", ""),
+                person_number=person_number,
+                person_role=person_role,
             )
         )
     return parsed, problems

@@ -129,6 +129,48 @@ class Business(ScopedRecord):
         return f"{self.name} ({self.organisation_number})"
 
 
+class PersonRoleKind(models.TextChoices):
+    REPRESENTATIVE = "representative", _("Representative")
+    BOARD_MEMBER = "board_member", _("Board member")
+    OWNER = "owner", _("Owner")
+    EMPLOYEE = "employee", _("Employee")
+
+
+class PersonRole(ScopedRecord):
+    """A person's role towards a business or premises: only what the register needs.
+    Person-level data: shown only after a purpose is given, and every view is audited."""
+
+    name = models.CharField(_("name"), max_length=200)
+    person_number = models.CharField(_("personal identity number"), max_length=12, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=PersonRoleKind.choices)
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, null=True, blank=True, related_name="person_roles"
+    )
+    premises = models.ForeignKey(
+        Premises, on_delete=models.CASCADE, null=True, blank=True, related_name="person_roles"
+    )
+
+    retention_date_field = ""
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("person with a role")
+        verbose_name_plural = _("persons with roles")
+        indexes = [models.Index(fields=["person_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+    def audit_repr(self) -> str:
+        return f"{_('Person')} #{self.pk}"
+
+    @property
+    def person_number_display(self) -> str:
+        from samverkan.core.identity import PersonNumber
+
+        return str(PersonNumber(self.person_number)) if self.person_number else ""
+
+
 class Permit(ScopedRecord):
     premises = models.ForeignKey(
         Premises, on_delete=models.CASCADE, related_name="permits", verbose_name=_("premises")
@@ -162,6 +204,9 @@ class Signal(ScopedRecord):
     )
     business = models.ForeignKey(
         Business, on_delete=models.CASCADE, null=True, blank=True, related_name="signals"
+    )
+    person = models.ForeignKey(
+        PersonRole, on_delete=models.CASCADE, null=True, blank=True, related_name="signals"
     )
     kind = models.CharField(
         _("kind"),

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from samverkan.organisations.roles import Confidentiality
@@ -24,6 +25,7 @@ from samverkan.ros.models import (
     Business,
     InspectionRecord,
     Permit,
+    PersonRole,
     Premises,
     RiskIndicatorSetting,
     Signal,
@@ -124,12 +126,45 @@ def facts_for(premises: Sequence[Premises], today: date) -> dict[Any, risk.Premi
     addresses: dict[Any, list[Any]] = defaultdict(list)
     for business_id, premises_id in all_links:
         addresses[business_id].append(premises_id)
+    # Other premises linked through a business or a person (same identity number).
+    persons = list(
+        PersonRole.objects.filter(Q(premises_id__in=ids) | Q(business_id__in=business_ids))
+        .exclude(person_number="")
+        .values("id", "person_number", "premises_id", "business_id")
+    )
+    numbers = {p["person_number"] for p in persons}
+    same_people = list(
+        PersonRole.objects.filter(person_number__in=numbers).values(
+            "id", "person_number", "premises_id", "business_id"
+        )
+    )
+    person_aud = _audiences(PersonRole, {p["id"] for p in persons} | {p["id"] for p in same_people})
+    people_businesses = {p["business_id"] for p in same_people if p["business_id"]}
+    people_links = list(
+        through.objects.filter(business_id__in=people_businesses).values_list(
+            "business_id", "premises_id"
+        )
+    )
+    premises_of_business: dict[Any, set[Any]] = defaultdict(set)
+    for business_id, premises_id in [*all_links, *people_links]:
+        premises_of_business[business_id].add(premises_id)
+    premises_of_person: dict[str, set[Any]] = defaultdict(set)
+    for p in same_people:
+        if p["premises_id"]:
+            premises_of_person[p["person_number"]].add(p["premises_id"])
+        if p["business_id"]:
+            premises_of_person[p["person_number"]] |= premises_of_business[p["business_id"]]
+    linked_ids = {pid for group in premises_of_business.values() for pid in group}
+    linked_ids |= {pid for group in premises_of_person.values() for pid in group}
     inspections = list(
-        InspectionRecord.objects.filter(target__premises_id__in=ids).values(
+        InspectionRecord.objects.filter(target__premises_id__in=set(ids) | linked_ids).values(
             "id", "target__premises_id", "findings", "sanctions"
         )
     )
     inspection_aud = _audiences(InspectionRecord, [i["id"] for i in inspections])
+    findings_at: dict[Any, list[Any]] = defaultdict(list)
+    for record in inspections:
+        findings_at[record["target__premises_id"]].append(record)
 
     by_premises: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for p in permits:
@@ -140,6 +175,13 @@ def facts_for(premises: Sequence[Premises], today: date) -> dict[Any, risk.Premi
         by_premises[p]["businesses"].append(b)
     for i in inspections:
         by_premises[i["target__premises_id"]]["inspections"].append(i)
+    people_at: dict[Any, list[Any]] = defaultdict(list)
+    for p in persons:
+        if p["premises_id"]:
+            people_at[p["premises_id"]].append(p)
+        if p["business_id"]:
+            for premises_id in premises_of_business[p["business_id"]] & set(ids):
+                people_at[premises_id].append(p)
 
     result: dict[Any, risk.PremisesFacts] = {}
     for item in premises:
@@ -157,6 +199,21 @@ def facts_for(premises: Sequence[Premises], today: date) -> dict[Any, risk.Premi
         visible_inspections = [
             i for i in rows["inspections"] if inspection_aud[i["id"]].covers(seen_by)
         ]
+        # Earlier findings elsewhere, at premises linked through a business or a person
+        # that everyone who sees this premises can see.
+        linked: set[Any] = set()
+        for business_id in visible_businesses:
+            linked |= premises_of_business[business_id]
+        for person in people_at[item.pk]:
+            if person_aud[person["id"]].covers(seen_by):
+                linked |= premises_of_person[person["person_number"]]
+        linked.discard(item.pk)
+        linked_findings = sum(
+            len(record["findings"] or [])
+            for premises_id in linked
+            for record in findings_at[premises_id]
+            if inspection_aud[record["id"]].covers(seen_by)
+        )
         result[item.pk] = risk.PremisesFacts(
             premises_id=str(item.pk),
             kind_cash_intensive=bool(kind and kind.cash_intensive),
@@ -176,7 +233,7 @@ def facts_for(premises: Sequence[Premises], today: date) -> dict[Any, risk.Premi
                 if signal_aud[s["id"]].covers(seen_by)
             ),
             business_address_count=address_count,
-            linked_findings=sum(len(i["findings"] or []) for i in visible_inspections),
+            linked_findings=linked_findings,
             earlier_sanctions=sum(len(i["sanctions"] or []) for i in visible_inspections),
             today=today,
             activity_kind=kind.name.lower() if kind else "",

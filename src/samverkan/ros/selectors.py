@@ -159,3 +159,17 @@ def outcome_figures(*, user: Any) -> dict[str, Any]:
     toolbox = tb.load_default()
     outcome_of = {s.key: (s.outcome.value if s.outcome else None) for s in toolbox.sanctions}
     return outcomes.compute(rows, outcome_of=outcome_of)
+
+
+def premises_persons(*, user: Any, premises: Premises) -> QuerySet[Any]:
+    """Persons with a role at the premises or at a business there, as far as the user
+    may see them. Callers audit the read (services.record_person_view)."""
+    from samverkan.ros.models import PersonRole
+
+    businesses = Business.objects.filter(premises=premises).values("pk")
+    return (
+        PersonRole.objects.restrict(user, Action.VIEW)
+        .filter(Q(premises=premises) | Q(business__in=businesses))
+        .select_related("business")
+        .order_by("name")
+    )

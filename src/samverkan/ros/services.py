@@ -20,7 +20,7 @@ from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
 from samverkan.organisations.selectors import collaboration_partners
 from samverkan.ros import grading
 from samverkan.ros.importing import ParsedRow, parse_rows
-from samverkan.ros.models import ActivityKind, Business, Permit, Premises, Signal
+from samverkan.ros.models import ActivityKind, Business, Permit, PersonRole, Premises, Signal
 
 
 def _require_creator(actor: Any, owner: Organisation) -> None:
@@ -76,6 +76,7 @@ class ImportSummary:
     businesses_matched: int = 0
     permits_new: int = 0
     permits_matched: int = 0
+    persons_new: int = 0
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -152,6 +153,11 @@ def _apply(
             (str(p.premises_id), p.type, p.reference, str(p.valid_from or ""))
             for p in Permit.objects.filter(owner=owner)
         }
+    existing_persons = {
+        (p.name, p.person_number, p.role, str(p.business_id or ""), str(p.premises_id or ""))
+        for p in PersonRole.objects.filter(owner=owner)
+    }
+    persons: list[PersonRole] = []
     new_premises: dict[str, Premises] = {}
     new_businesses: dict[str, Business] = {}
     links: set[tuple[str, str]] = set()
@@ -196,6 +202,31 @@ def _apply(
             elif number in existing_businesses:
                 summary.businesses_matched += 1
             links.add((key, number))
+        if row.person_name:
+            person_key = (
+                row.person_name,
+                row.person_number,
+                row.person_role,
+                str(business.pk) if business else "",
+                "" if business else str(premises.pk),
+            )
+            if person_key not in existing_persons:
+                existing_persons.add(person_key)
+                persons.append(
+                    PersonRole(
+                        owner=owner,
+                        created_by=actor,
+                        name=row.person_name,
+                        person_number=row.person_number,
+                        role=row.person_role,
+                        business=business,
+                        premises=None if business else premises,
+                        # Register data like the rest of the row; reading it still needs a
+                        # stated purpose and is audited.
+                        confidentiality=Confidentiality.INTERNAL.value,
+                    )
+                )
+                summary.persons_new += 1
         if row.permit_type:
             identity = (str(premises.pk), row.permit_type, row.reference, str(row.valid_from or ""))
             if identity in seen_permits:
@@ -222,6 +253,7 @@ def _apply(
     Premises.objects.bulk_create(new_premises.values(), batch_size=2000)
     Business.objects.bulk_create(new_businesses.values(), batch_size=2000)
     Permit.objects.bulk_create(permits, batch_size=2000)
+    PersonRole.objects.bulk_create(persons, batch_size=2000)
     premises_by_key = {**existing_premises, **new_premises}
     businesses_by_number = {**existing_businesses, **new_businesses}
     through: Any = Business.premises.through
@@ -312,3 +344,20 @@ def affected_premises(record: Any) -> list[Any]:
     if isinstance(record, Business):
         return list(record.premises.values_list("pk", flat=True))
     return []
+
+
+@transaction.atomic
+def record_person_view(*, actor: Any, premises: Premises, purpose: str, count: int) -> None:
+    """Audit a look at the persons connected to a premises, with the stated purpose."""
+    purpose = (purpose or "").strip()
+    if len(purpose) < 5:
+        raise ValidationError(
+            {"purpose": _("State the purpose of the look-up (at least 5 characters).")}
+        )
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        obj=premises,
+        purpose=purpose[:1000],
+        details={"record": "persons", "count": count},
+    )

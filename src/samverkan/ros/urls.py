@@ -8,6 +8,7 @@ urlpatterns = [
     path("lokaler/<uuid:pk>/", views.premises_detail, name="premises_detail"),
     path("lokaler/<uuid:pk>/dela/", views.premises_share, name="premises_share"),
     path("lokaler/<uuid:pk>/signal/", views.signal_create, name="signal_create"),
+    path("lokaler/<uuid:pk>/personer/", views.premises_persons, name="premises_persons"),
     path("signaler/<uuid:pk>/dela/", views.signal_share, name="signal_share"),
     path("import/", views.register_import, name="register_import"),
     path("export.<str:fmt>", views.premises_export, name="premises_export"),

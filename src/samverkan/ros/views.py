@@ -401,3 +401,31 @@ def risk_settings(request: HttpRequest) -> HttpResponse:
         for d in risk.load_default_config()
     ]
     return render(request, "ros/risk_settings.html", {"indicators": indicators})
+
+
+@scoped(Premises)
+@require_http_methods(["GET", "POST"])
+@login_required
+def premises_persons(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Person-level data: asks for a purpose first, and audits every view."""
+    from samverkan.cases.forms import PurposeForm
+    from samverkan.core import purpose as purpose_memory
+
+    premises = selectors.premises_get(user=request.user, pk=pk)
+    key = f"premises:{premises.pk}"
+    form = PurposeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        purpose_memory.remember(request, key, form.cleaned_data["purpose"])
+        return redirect("ros:premises_persons", pk=premises.pk)
+    purpose = None if request.method == "POST" else purpose_memory.fresh(request, key)
+    if purpose is None:
+        return render(request, "ros/person_purpose.html", {"premises": premises, "form": form})
+    persons = list(selectors.premises_persons(user=request.user, premises=premises))
+    services.record_person_view(
+        actor=request.user, premises=premises, purpose=purpose, count=len(persons)
+    )
+    return render(
+        request,
+        "ros/persons.html",
+        {"premises": premises, "persons": persons, "purpose": purpose},
+    )
