@@ -214,3 +214,21 @@ def test_org_factory_unused_guard(world: Any) -> None:
     premises_owner = world.orgs["linkoping"]
     with pytest.raises(ValidationError):
         services._partners(premises_owner, [outsider])
+
+
+def test_every_view_of_a_signal_is_audited_for_its_owner(
+    police_world: Any, login: Any, settings: Any
+) -> None:
+    from samverkan.audit.models import AuditEntry
+    from samverkan.audit.selectors import audit_entries
+
+    world = police_world
+    settings.REQUIRE_2FA = False
+    premises = _premises(world)
+    signal = _signal(world, premises, ("linkoping",))
+    client = login(world.user("linkoping", Role.CASE_OFFICER))
+    client.get(f"/ros/lokaler/{premises.pk}/")
+    entry = AuditEntry.objects.get(action="view", object_id=str(signal.pk))
+    assert entry.actor_username == "linkoping.handlaggare"
+    police_auditor = world.user("polis", Role.AUDITOR)
+    assert audit_entries(user=police_auditor).filter(pk=entry.pk).exists()

@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.organisations.models import Organisation
-from samverkan.ros.models import PermitStatus, RiskLevel
+from samverkan.ros.models import ActivityKind, PermitStatus, RiskLevel
 
 REQUIRED = {"required": _("This field is required.")}
 
@@ -19,6 +19,13 @@ class PremisesFilterForm(forms.Form):
         label=_("Municipality"),
         required=False,
         empty_label=_("All"),
+    )
+    kind = forms.ModelChoiceField(
+        queryset=ActivityKind.objects.all(),
+        label=_("Kind of activity"),
+        required=False,
+        empty_label=_("All"),
+        to_field_name="key",
     )
     risk_level = forms.ChoiceField(
         label=_("Risk"), required=False, choices=[("", _("All")), *RiskLevel.choices]

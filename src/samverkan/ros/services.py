@@ -285,13 +285,14 @@ def record_signal(
     kind: str = "observation",
     premises: Premises | None = None,
     business: Business | None = None,
+    person: PersonRole | None = None,
     shared_with: Iterable[Organisation] = (),
     confidentiality: Confidentiality = Confidentiality.RESTRICTED,
 ) -> Signal:
     _require_creator(actor, owner)
     errors: dict[str, str] = {}
-    if premises is None and business is None:
-        errors["premises"] = _("Choose the premises or the business the signal concerns.")
+    if premises is None and business is None and person is None:
+        errors["premises"] = _("Choose the premises, business or person the signal concerns.")
     if not description.strip():
         errors["description"] = _("Describe the signal.")
     if reliability not in {r.value for r in grading.SourceReliability}:
@@ -308,6 +309,7 @@ def record_signal(
         created_by=actor,
         premises=premises,
         business=business,
+        person=person,
         kind=kind,
         description=description.strip(),
         observed_on=observed_on,
@@ -361,3 +363,16 @@ def record_person_view(*, actor: Any, premises: Premises, purpose: str, count: i
         purpose=purpose[:1000],
         details={"record": "persons", "count": count},
     )
+
+
+@transaction.atomic
+def record_signal_view(*, actor: Any, premises: Premises, signals: Sequence[Signal]) -> None:
+    """Every view of a signal is audited, one entry per signal, so that the auditors of
+    the organisation that recorded it see who read it."""
+    for signal in signals:
+        audit.record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            obj=signal,
+            details={"record": "signal", "premises": str(premises.pk)},
+        )

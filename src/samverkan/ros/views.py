@@ -51,6 +51,7 @@ def _filters(request: HttpRequest) -> tuple[PremisesFilterForm, dict[str, Any]]:
         values = {
             "query": data["q"],
             "municipality": data["municipality"].pk if data["municipality"] else None,
+            "kind": data["kind"].key if data["kind"] else "",
             "risk_level": data["risk_level"],
             "permit_status": data["permit_status"],
         }
@@ -85,13 +86,18 @@ def premises_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def premises_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     premises = selectors.premises_get(user=request.user, pk=pk)
+    parts = selectors.premises_detail(user=request.user, premises=premises)
+    signals = list(parts["signals"])
+    if signals:
+        services.record_signal_view(actor=request.user, premises=premises, signals=signals)
+    parts["signals"] = signals
     context = {
         "premises": premises,
         "lang": _lang(),
         "can_share": Premises.objects.allowed(request.user, Action.SHARE, premises.pk),
         "can_signal": _creator_orgs(request.user).exists(),
         "shared_list": list(premises.shared_with.order_by("name")),
-        **selectors.premises_detail(user=request.user, premises=premises),
+        **parts,
     }
     return render(request, "ros/premises_detail.html", context)
 
