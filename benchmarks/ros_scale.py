@@ -36,6 +36,11 @@ endpoint (``--explain`` prints it for every endpoint). Timings are never asserte
 
     .venv/bin/python benchmarks/ros_scale.py [--premises N] [--signals N] [--requests N]
         [--seed N] [--explain] [--keep-database] [--admin-url postgresql://…/postgres]
+        [--pg-setting NAME=VALUE]… [--sql STATEMENT]…
+
+``--pg-setting`` (``ALTER DATABASE … SET`` before connecting, e.g. ``jit=off``) and ``--sql``
+(run after loading, e.g. a candidate ``CREATE INDEX``) try a remedy without changing the
+application.
 """
 
 from __future__ import annotations
@@ -262,7 +267,6 @@ class Loaded:
     permits: int = 0
     signals: int = 0
     shares: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    premises_by_city: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 def load(
@@ -351,7 +355,6 @@ def load(
                 for org_id in shared:
                     share_rows["premises"].append((pk, org_id))
                 premises_meta[pk] = (city, confidentiality, shared)
-                loaded.premises_by_city[city].append(pk)
         loaded.premises = premises
         print(f"  premises copied: {premises:,}", flush=True)
 
@@ -563,7 +566,7 @@ def report(results: dict[tuple[str, str], Samples], *, explain_all: bool) -> Non
         queries = (
             f"{min(s.queries)}"
             if min(s.queries) == max(s.queries)
-            else (f"{min(s.queries)}–{max(s.queries)}")
+            else f"{min(s.queries)}–{max(s.queries)}"
         )
         verdict = "" if name.startswith("healthz") else ("OK" if p95 < TARGET_MS else "MISSED")
         print(
@@ -582,9 +585,11 @@ def report(results: dict[tuple[str, str], Samples], *, explain_all: bool) -> Non
             missed.append((label, name, s))
     for label, name, s in missed:
         seconds, sql = s.slowest_sql
+        if not sql:
+            continue
         print()
         print(f"--- {label}, {name}: slowest query {ms(seconds):.1f} ms ---")
-        print(sql[:3000])
+        print(sql if len(sql) <= 3000 else sql[:3000] + " …")
         print("EXPLAIN (ANALYZE, BUFFERS):")
         print(explain(sql))
 

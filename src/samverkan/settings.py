@@ -139,6 +139,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"].setdefault("TEST", {"NAME": os.environ.get("SAMVERKAN_TEST_SQLITE")})
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Just-in-time compilation costs more than it saves on the short, indexed queries
+    # of this application (measured in benchmarks/ros_scale.py).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -63,8 +62,7 @@ def _filters(request: HttpRequest) -> tuple[PremisesFilterForm, dict[str, Any]]:
 @login_required
 def premises_list(request: HttpRequest) -> HttpResponse:
     form, values = _filters(request)
-    qs = selectors.premises_list(user=request.user, **values)
-    page = Paginator(qs, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.premises_page(user=request.user, number=request.GET.get("page"), **values)
     query = request.GET.copy()
     query.pop("page", None)
     template = "ros/_premises_table.html" if request.htmx else "ros/premises_list.html"  # type: ignore[attr-defined]
