@@ -313,3 +313,25 @@ def test_persons_need_a_purpose_and_every_view_is_audited(
     client.logout()
     login(world.user("stangastaden", Role.COORDINATOR))
     assert client.get(f"/ros/lokaler/{premises.pk}/personer/").status_code == 404
+
+
+def test_map_marks_operation_targets_for_those_who_see_the_operation(
+    planned: Any, login: Any, settings: Any
+) -> None:
+    import json
+
+    world, _operation = planned
+    settings.REQUIRE_2FA = False
+    client = login(world.user("linkoping", Role.COORDINATOR))
+    # The fixture's premises have no coordinates; give them some.
+    Premises.objects.update(latitude=58.41, longitude=15.62)
+    data = json.loads(client.get("/ros/karta/data.geojson", {"targets": "1"}).content)
+    assert {f["properties"]["address"] for f in data["features"]} == {
+        "Storgatan 1",
+        "Drottninggatan 5",
+    }
+    assert all(f["properties"]["target"] for f in data["features"])
+    client.logout()
+    login(world.user("norrkoping", Role.CASE_OFFICER))
+    data = json.loads(client.get("/ros/karta/data.geojson").content)
+    assert [f["properties"]["target"] for f in data["features"]] == [True]

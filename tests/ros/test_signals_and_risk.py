@@ -232,3 +232,57 @@ def test_every_view_of_a_signal_is_audited_for_its_owner(
     assert entry.actor_username == "linkoping.handlaggare"
     police_auditor = world.user("polis", Role.AUDITOR)
     assert audit_entries(user=police_auditor).filter(pk=entry.pk).exists()
+
+
+def test_signal_about_a_business_or_a_person_from_their_pages(
+    police_world: Any, login: Any, settings: Any
+) -> None:
+    world = police_world
+    settings.REQUIRE_2FA = False
+    owner = world.orgs["linkoping"]
+    services.import_register(
+        actor=world.user("linkoping", Role.CASE_OFFICER),
+        owner=owner,
+        commit=True,
+        rows=[
+            Row(
+                2,
+                {
+                    "municipality": owner.name,
+                    "address": "Storgatan 1",
+                    "organisation_number": "556036-0793",
+                    "business_name": "Krogen AB",
+                    "person_name": "Testa Testsson",
+                    "person_number": "19811218-9876",
+                    "person_role": "ägare",
+                },
+            ),
+        ],
+    )
+    premises = Premises.objects.get()
+    client = login(world.user("linkoping", Role.CASE_OFFICER))
+    page = client.get(f"/ros/lokaler/{premises.pk}/signal/").content.decode()
+    assert "Krogen AB" in page and "Testa Testsson" not in page, "persons only after a purpose"
+    from samverkan.ros.models import Business, PersonRole
+
+    business = Business.objects.get()
+    form = {
+        "owner": owner.pk,
+        "kind": "tip",
+        "observed_on": "2026-11-01",
+        "description": "Svarta pengar.",
+        "reliability": "B",
+        "credibility": "2",
+        "confidentiality": "intern",
+    }
+    client.post(f"/ros/lokaler/{premises.pk}/signal/", {**form, "about": f"business:{business.pk}"})
+    assert Signal.objects.get().business == business
+    person = PersonRole.objects.get()
+    client.post(
+        f"/ros/lokaler/{premises.pk}/signal/",
+        {**form, "about": f"person:{person.pk}", "person": str(person.pk)},
+    )
+    assert Signal.objects.filter(person=person).count() == 1
+    client.logout()
+    login(world.user("stangastaden", Role.CASE_OFFICER))
+    assert client.get(f"/ros/lokaler/{premises.pk}/signal/?person={person.pk}").status_code == 404

@@ -59,6 +59,11 @@ class ImportForm(forms.Form):
 
 
 class SignalForm(forms.Form):
+    about = forms.ChoiceField(
+        label=_("The signal concerns"),
+        choices=(),
+        error_messages={**REQUIRED, "invalid_choice": _("Choose one of the listed.")},
+    )
     owner = forms.ModelChoiceField(
         queryset=Organisation.objects.none(),
         label=_("Recorded by"),
@@ -94,7 +99,9 @@ class SignalForm(forms.Form):
         help_text=_("Only the organisations you tick can see the signal. The sharing is audited."),
     )
 
-    def __init__(self, *args: Any, owners: Any, partners: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, owners: Any, partners: Any, about: Any = (), **kwargs: Any
+    ) -> None:
         from samverkan.cases.forms import CONFIDENTIALITY_CHOICES
         from samverkan.ros import grading
 
@@ -102,6 +109,7 @@ class SignalForm(forms.Form):
         fields: Any = self.fields
         fields["owner"].queryset = owners
         fields["shared_with"].queryset = partners
+        fields["about"].choices = list(about)
         lang = "en" if (get_language() or "sv").startswith("en") else "sv"
         fields["reliability"].choices = [
             (r.value, f"{r.value} – {grading.LABELS[r.value][lang]}")

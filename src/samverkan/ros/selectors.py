@@ -115,6 +115,7 @@ def map_features(
     kind: str = "",
     permit_status: str = "",
     risk_level: str = "",
+    targets_only: bool = False,
     limit: int = 5000,
 ) -> tuple[list[Any], bool]:
     """Premises with coordinates as GeoJSON-ready dicts, highest risk first; ``True``
@@ -131,8 +132,23 @@ def map_features(
         qs = qs.filter(
             latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
         )
+    from django.db.models import Exists, OuterRef
+
+    from samverkan.ros.models import OperationTarget
+
+    visible_operations = Operation.objects.restrict(user, Action.VIEW).values("pk")
+    qs = qs.annotate(
+        is_target=Exists(
+            OperationTarget.objects.filter(
+                premises=OuterRef("pk"), operation__in=visible_operations
+            )
+        )
+    )
+    if targets_only:
+        qs = qs.filter(is_target=True)
     rows = list(
         qs.values(
+            "is_target",
             "id",
             "name",
             "address",

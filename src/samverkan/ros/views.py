@@ -29,7 +29,7 @@ from samverkan.organisations.selectors import collaboration_partners, partner_or
 from samverkan.ros import riskfacts, selectors, services
 from samverkan.ros.forms import ImportForm, PremisesFilterForm, ShareForm, SignalForm
 from samverkan.ros.importing import ALIASES, REQUIRED
-from samverkan.ros.models import Premises, Signal
+from samverkan.ros.models import Business, Premises, Signal
 
 IMPORT_SESSION_KEY = "samverkan_ros_import"
 
@@ -150,22 +150,47 @@ def signal_share(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
+    """A signal about the premises, a business there or (from the persons page, after a
+    stated purpose) a person connected to it."""
+    from samverkan.ros.models import PersonRole
+
     premises = selectors.premises_get(user=request.user, pk=pk)
     owners = _creator_orgs(request.user)
+    parts = selectors.premises_detail(user=request.user, premises=premises)
+    targets: dict[str, tuple[str, Any]] = {"premises": (str(premises), premises)}
+    for business in parts["businesses"]:
+        targets[f"business:{business.pk}"] = (str(business), business)
+    person_id = request.GET.get("person") or request.POST.get("person") or ""
+    if person_id:
+        person = (
+            selectors.premises_persons(user=request.user, premises=premises)
+            .filter(pk=person_id if _is_uuid(person_id) else None)
+            .first()
+        )
+        if person is None:
+            raise Http404
+        targets[f"person:{person.pk}"] = (str(person), person)
     form = SignalForm(
         request.POST if request.method == "POST" else None,
         owners=owners,
         partners=partner_organisations(request.user),
-        initial={"owner": owners.first()},
+        about=[(key, label) for key, (label, _obj) in targets.items()],
+        initial={
+            "owner": owners.first(),
+            "about": f"person:{person_id}" if person_id else "premises",
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        target = targets[data["about"]][1]
         try:
             with transaction.atomic():
                 services.record_signal(
                     actor=request.user,
                     owner=data["owner"],
                     premises=premises,
+                    business=target if isinstance(target, Business) else None,
+                    person=target if isinstance(target, PersonRole) else None,
                     kind=data["kind"],
                     description=data["description"],
                     observed_on=data["observed_on"],
@@ -180,7 +205,21 @@ def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
         else:
             messages.success(request, _("The signal has been recorded."))
             return redirect("ros:premises_detail", pk=premises.pk)
-    return render(request, "ros/signal_form.html", {"form": form, "premises": premises})
+    return render(
+        request,
+        "ros/signal_form.html",
+        {"form": form, "premises": premises, "person": person_id},
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid as uuid_module
+
+    try:
+        uuid_module.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # --- Import ---------------------------------------------------------------------------
@@ -338,6 +377,7 @@ def _geojson_response(
                 "municipality": row.get("municipality__name") or "",
                 "risk_score": row["risk_score"],
                 "risk_level": row["risk_level"],
+                "target": bool(row.get("is_target")),
                 "url": f"/ros/lokaler/{row['id']}/",
             },
         }
@@ -366,7 +406,9 @@ def map_data(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"detail": _("bbox must be west,south,east,north.")}, status=400)
         bbox = (west, south, east, north)
     values.pop("query", None)
-    rows, truncated = selectors.map_features(user=request.user, bbox=bbox, **values)
+    rows, truncated = selectors.map_features(
+        user=request.user, bbox=bbox, targets_only=request.GET.get("targets") == "1", **values
+    )
     return _geojson_response(rows, truncated=truncated, attachment=False)
 
 

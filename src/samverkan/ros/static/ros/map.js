@@ -32,9 +32,10 @@
           layer.clearLayers();
           data.features.forEach(function (f) {
             var p = f.properties;
+            // Targets of joint operations get a thick dark ring.
             var marker = L.circleMarker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
-              radius: 7, weight: 1, color: "#111", fillColor: COLOURS[p.risk_level] || "#555",
-              fillOpacity: 0.9
+              radius: p.target ? 9 : 7, weight: p.target ? 4 : 1, color: p.target ? "#0b3d66" : "#111",
+              fillColor: COLOURS[p.risk_level] || "#555", fillOpacity: 0.9
             });
             var link = document.createElement("a");
             link.href = p.url;
@@ -42,7 +43,8 @@
             var box = document.createElement("div");
             box.appendChild(link);
             var meta = document.createElement("p");
-            meta.textContent = p.kind + " · " + p.municipality + " · " + el.dataset.riskLabel + " " + p.risk_score;
+            meta.textContent = p.kind + " · " + p.municipality + " · " + el.dataset.riskLabel + " " +
+              p.risk_score + (p.target ? " · " + el.dataset.targetLabel : "");
             box.appendChild(meta);
             marker.bindPopup(box);
             marker.addTo(layer);
