@@ -290,9 +290,21 @@ class InspectionForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=300, error_messages=REQUIRED)
+    owner: Any = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Responsible"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the listed.")},
+    )
     due_on = forms.DateField(
         label=_("Due"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )
+
+    def __init__(self, *args: Any, users: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["owner"]
+        field.queryset = users
+        field.label_from_instance = lambda user: user.get_full_name() or user.get_username()

@@ -97,7 +97,7 @@ def _operation_context(request: HttpRequest, operation: Operation) -> dict[str, 
         InspectionRecord.objects.restrict(user, Action.VIEW)
         .filter(operation=operation)
         .select_related("owner")
-        .prefetch_related("tasks")
+        .prefetch_related("tasks__owner")
     )
     by_target: dict[Any, list[Any]] = {}
     for record in inspections:
@@ -287,13 +287,25 @@ def follow_up_create(request: HttpRequest, pk: Any) -> HttpResponse:
     from samverkan.core.selectors import get_scoped
 
     record = get_scoped(InspectionRecord, request.user, pk, Action.CHANGE)
-    form = FollowUpForm(request.POST if request.method == "POST" else None)
+    from django.contrib.auth import get_user_model
+
+    members = (
+        get_user_model()
+        .objects.filter(memberships__organisation=record.owner, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    form = FollowUpForm(
+        request.POST if request.method == "POST" else None,
+        users=members,
+        initial={"owner": request.user},
+    )
     if request.method == "POST" and form.is_valid():
         operations.add_follow_up(
             actor=request.user,
             inspection=record,
             title=form.cleaned_data["title"],
-            owner=request.user,
+            owner=form.cleaned_data["owner"],
             due_on=form.cleaned_data["due_on"],
         )
         messages.success(request, _("The follow-up task has been added."))
