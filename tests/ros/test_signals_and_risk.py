@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Row
 from samverkan.organisations import services as org_services
 from samverkan.organisations.models import OrganisationType
@@ -213,7 +214,7 @@ def test_org_factory_unused_guard(world: Any) -> None:
     outsider = org_services.create_organisation(actor=None, name="Främmande kommun", type="kommun")
     premises_owner = world.orgs["linkoping"]
     with pytest.raises(ValidationError):
-        services._partners(premises_owner, [outsider])
+        share_targets(premises_owner, [outsider])
 
 
 def test_every_view_of_a_signal_is_audited_for_its_owner(

@@ -17,9 +17,9 @@ from samverkan.cases.models import Case, CasePerson, CaseStatusChange
 from samverkan.cases.workflow import CaseStatus, can_transition
 from samverkan.core.identity import IdentityNumberError, parse_person_number
 from samverkan.core.scoping import get_scope
+from samverkan.core.sharing import share_targets
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
-from samverkan.organisations.selectors import collaboration_partners
 
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -27,25 +27,6 @@ _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 def _new_reference() -> str:
     suffix = "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
     return f"SA-{timezone.now():%Y}-{suffix}"
-
-
-def _check_share_targets(
-    owner: Organisation, targets: Iterable[Organisation]
-) -> list[Organisation]:
-    targets = [t for t in targets if t.pk != owner.pk]
-    allowed = set(collaboration_partners(owner).values_list("pk", flat=True))
-    outside = [t.name for t in targets if t.pk not in allowed]
-    if outside:
-        raise ValidationError(
-            {
-                "shared_with": _(
-                    "Records can only be shared with organisations in a common "
-                    "collaboration: %(names)s"
-                )
-                % {"names": ", ".join(outside)}
-            }
-        )
-    return targets
 
 
 @transaction.atomic
@@ -64,7 +45,7 @@ def create_case(
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Enter a title.")})
-    targets = _check_share_targets(owner, shared_with)
+    targets = share_targets(owner, shared_with)
     case = Case(
         owner=owner,
         title=title,
@@ -165,7 +146,7 @@ def set_case_status(*, actor: Any, case: Case, status: CaseStatus, comment: str 
 def set_case_sharing(*, actor: Any, case: Case, organisations: Iterable[Organisation]) -> Case:
     if not Case.objects.allowed(actor, Action.SHARE, case.pk):
         raise PermissionDenied(_("You may not change who this case is shared with."))
-    targets = _check_share_targets(case.owner, organisations)
+    targets = share_targets(case.owner, organisations)
     before = {o.pk: o.name for o in case.shared_with.all()}
     after = {o.pk: o.name for o in targets}
     added = sorted(name for pk, name in after.items() if pk not in before)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.core.scoping import get_scope
+from samverkan.core.sharing import share_targets
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Role
 from samverkan.ros import toolbox as tb
@@ -27,7 +28,6 @@ from samverkan.ros.models import (
     Participation,
     Premises,
 )
-from samverkan.ros.services import _partners
 from samverkan.ros.workflow import Stage, can_transition
 
 
@@ -72,7 +72,7 @@ def create_operation(
         errors["participants"] = _("Add at least one participating authority.")
     if errors:
         raise ValidationError(errors)
-    partners = _partners(owner, [org for org, _kind in participants])
+    partners = share_targets(owner, [org for org, _kind in participants])
     operation = Operation.objects.create(
         owner=owner,
         created_by=actor,
@@ -218,7 +218,7 @@ def record_inspection(
         money_identified=money_identified,
         money_stopped=money_stopped,
     )
-    record.shared_with.set(_partners(org, targets))
+    record.shared_with.set(share_targets(org, targets))
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,

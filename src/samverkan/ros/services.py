@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.core.scoping import ScopedRecord, get_scope
+from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
 from samverkan.organisations.models import Organisation, OrganisationType
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
-from samverkan.organisations.selectors import collaboration_partners
 from samverkan.ros import grading
 from samverkan.ros.importing import ParsedRow, parse_rows
 from samverkan.ros.models import ActivityKind, Business, Permit, PersonRole, Premises, Signal
@@ -28,30 +28,13 @@ def _require_creator(actor: Any, owner: Organisation) -> None:
         raise PermissionDenied(_("You may not add records for this organisation."))
 
 
-def _partners(owner: Organisation, organisations: Iterable[Organisation]) -> list[Organisation]:
-    targets = [o for o in organisations if o.pk != owner.pk]
-    allowed = set(collaboration_partners(owner).values_list("pk", flat=True))
-    outside = [o.name for o in targets if o.pk not in allowed]
-    if outside:
-        raise ValidationError(
-            {
-                "shared_with": _(
-                    "Records can only be shared with organisations in a common "
-                    "collaboration: %(names)s"
-                )
-                % {"names": ", ".join(outside)}
-            }
-        )
-    return targets
-
-
 @transaction.atomic
 def set_sharing(*, actor: Any, record: ScopedRecord, organisations: Iterable[Organisation]) -> None:
     """Share any ROS record with exactly these organisations (the owner decides)."""
     model: Any = type(record)
     if not model.objects.allowed(actor, Action.SHARE, record.pk):
         raise PermissionDenied(_("You may not change who this is shared with."))
-    targets = _partners(record.owner, organisations)
+    targets = share_targets(record.owner, organisations)
     before = {o.name for o in record.shared_with.all()}
     record.shared_with.set(targets)
     after = {o.name for o in targets}
@@ -303,7 +286,7 @@ def record_signal(
         errors["observed_on"] = _("The date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
-    targets = _partners(owner, shared_with)
+    targets = share_targets(owner, shared_with)
     signal = Signal.objects.create(
         owner=owner,
         created_by=actor,

@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from samverkan.core import yaml12
+
 __all__ = [
     "DEFAULT_RESOURCE",
     "MAX_FINDINGS_PER_CHECK",
@@ -210,57 +212,6 @@ class ToolboxError(ValueError):
 
 # --------------------------------------------------------------------------------------------
 # YAML loading
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe loader with YAML 1.2 scalars and no duplicate mapping keys.
-
-    PyYAML follows YAML 1.1, where ``no``, ``yes``, ``on`` and ``off`` are booleans, so an
-    English label ``No`` would not be text. Here only ``true``/``false`` are booleans and only
-    plain decimal numbers are numbers."""
-
-
-_REPLACED_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+.0123456789"),
-)
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            duplicate = key in result
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "ohashbar nyckel", key_node.start_mark
-            ) from None
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f'nyckeln "{_short(key)}" förekommer två gånger', key_node.start_mark
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 # --------------------------------------------------------------------------------------------
@@ -579,7 +530,7 @@ def parse_mapping(data: object) -> Toolbox:
 def parse_toolbox(text: str) -> Toolbox:
     """Parse and validate a toolbox written in YAML; see :func:`parse_mapping`."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml12.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""

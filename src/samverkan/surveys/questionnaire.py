@@ -23,6 +23,8 @@ from typing import Any, NoReturn, TypeAlias
 
 import yaml
 
+from samverkan.core import yaml12
+
 __all__ = [
     "TEXT_MAX_LENGTH",
     "AllOf",
@@ -368,62 +370,6 @@ _ANALYSIS_KEYS = (
     "channel_item",
 )
 _LANGUAGE_NAMES = {"sv": "svensk", "en": "engelsk"}
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """Safe loader with YAML 1.2 scalar rules and no duplicate keys.
-
-    PyYAML follows YAML 1.1, where ``no``, ``yes``, ``on`` and ``off`` are booleans, ``30_49``
-    is the integer 3049, ``017`` is octal and ``1:30`` is sexagesimal. Option values such as
-    ``no`` and ``30_49`` must stay text, so only ``true``/``false`` are booleans and only plain
-    decimal numbers are numbers."""
-
-
-_REPLACED_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
-    list("-+0123456789"),
-)
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+.0123456789"),
-)
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            duplicate = key in result
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "ohashbar nyckel", key_node.start_mark
-            ) from None
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f'nyckeln "{key}" förekommer två gånger', key_node.start_mark
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-    return result
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _kind(value: object) -> str:
@@ -1112,7 +1058,7 @@ def parse_mapping(data: object) -> Questionnaire:
 def parse_yaml(text: str) -> Questionnaire:
     """Parse and validate a questionnaire written in YAML; see :func:`parse_mapping`."""
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml12.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.core.scoping import get_scope
+from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Action, Role
-from samverkan.organisations.selectors import collaboration_partners
 from samverkan.surveys import questionnaire as qn
 from samverkan.surveys.models import (
     MIN_CELL_SIZE,
@@ -160,16 +160,7 @@ def create_wave(
         raise ValidationError(
             {"previous_wave": _("Compare only with an earlier wave run by the same organisation.")}
         )
-    allowed = set(collaboration_partners(owner).values_list("pk", flat=True))
-    partner_list = [p for p in partners if p.pk != owner.pk]
-    outside = [p.name for p in partner_list if p.pk not in allowed]
-    if outside:
-        raise ValidationError(
-            {
-                "partners": _("Not in a common collaboration: %(names)s")
-                % {"names": ", ".join(outside)}
-            }
-        )
+    partner_list = share_targets(owner, partners, field="partners")
     wave = Wave(
         owner=owner,
         name=name.strip(),
@@ -548,16 +539,7 @@ def set_wave_partners(*, actor: Any, wave: Wave, partners: Iterable[Organisation
         raise ValidationError(
             {"partners": _("The participants cannot change after the survey has been opened.")}
         )
-    allowed = set(collaboration_partners(wave.owner).values_list("pk", flat=True))
-    partner_list = [p for p in partners if p.pk != wave.owner_id]
-    outside = [p.name for p in partner_list if p.pk not in allowed]
-    if outside:
-        raise ValidationError(
-            {
-                "partners": _("Not in a common collaboration: %(names)s")
-                % {"names": ", ".join(outside)}
-            }
-        )
+    partner_list = share_targets(wave.owner, partners, field="partners")
     before = {o.name for o in wave.shared_with.all()}
     wave.shared_with.set(partner_list)
     after = {o.name for o in partner_list}
