@@ -10,6 +10,7 @@ given twice in one mapping is an error (with a Swedish message), not a silent ov
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -44,9 +45,27 @@ StrictLoader.add_implicit_resolver(
 )
 
 
-def _short(value: object, limit: int = 40) -> str:
+def shorten(value: object, limit: int = 40) -> str:
+    """A value as text for an error message, cut to ``limit`` characters."""
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_kind(value: object) -> str:
+    """What kind of value a parsed YAML node is, in Swedish, for error messages."""
+    if value is None:
+        return "tomt värde"
+    if isinstance(value, bool):
+        return "sant/falskt"
+    if isinstance(value, int | float):
+        return "tal"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "mappning"
+    if isinstance(value, list | tuple):
+        return "lista"
+    return type(value).__name__
 
 
 def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -62,7 +81,7 @@ def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any
             ) from None
         if duplicate:
             raise yaml.constructor.ConstructorError(
-                None, None, f'nyckeln "{_short(key)}" förekommer två gånger', key_node.start_mark
+                None, None, f'nyckeln "{shorten(key)}" förekommer två gånger', key_node.start_mark
             )
         result[key] = loader.construct_object(value_node, deep=True)
     return result

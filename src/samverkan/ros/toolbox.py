@@ -24,6 +24,8 @@ from typing import Any
 import yaml
 
 from samverkan.core import yaml12
+from samverkan.core.yaml12 import describe_kind as _kind
+from samverkan.core.yaml12 import shorten as _short
 
 __all__ = [
     "DEFAULT_RESOURCE",
@@ -222,27 +224,6 @@ _SANCTION_KEYS = ("key", "label", "outcome")
 _AUTHORITY_KEYS = ("key", "label", "legal_basis", "checks", "sanctions")
 _CHECK_KEYS = ("key", "label", "findings")
 _FINDING_KEYS = ("key", "label")
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "tomt värde"
-    if isinstance(value, bool):
-        return "sant/falskt"
-    if isinstance(value, int | float):
-        return "tal"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, Mapping):
-        return "mappning"
-    if isinstance(value, list | tuple):
-        return "lista"
-    return type(value).__name__
-
-
-def _short(value: object, limit: int = 40) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Parser:

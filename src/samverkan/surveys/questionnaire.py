@@ -24,6 +24,8 @@ from typing import Any, NoReturn, TypeAlias
 import yaml
 
 from samverkan.core import yaml12
+from samverkan.core.yaml12 import describe_kind as _kind
+from samverkan.core.yaml12 import shorten as _short
 
 __all__ = [
     "TEXT_MAX_LENGTH",
@@ -370,27 +372,6 @@ _ANALYSIS_KEYS = (
     "channel_item",
 )
 _LANGUAGE_NAMES = {"sv": "svensk", "en": "engelsk"}
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "tomt värde"
-    if isinstance(value, bool):
-        return "sant/falskt"
-    if isinstance(value, int | float):
-        return "tal"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, Mapping):
-        return "mappning"
-    if isinstance(value, list | tuple):
-        return "lista"
-    return type(value).__name__
-
-
-def _short(value: object, limit: int = 40) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Parser:
