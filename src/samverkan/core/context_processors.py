@@ -29,14 +29,15 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append(
-            {
-                "key": item.key,
-                "label": item.label,
-                "url": url,
-                "active": request.path.startswith(url) if url != "/" else request.path == "/",
-            }
-        )
+        items.append({"key": item.key, "label": item.label, "url": url, "active": False})
+    # The entry whose address is the longest prefix of the current page is the active one.
+    matches = [
+        i
+        for i in items
+        if (request.path == "/" if i["url"] == "/" else request.path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     context["nav_items"] = items
     context["active_organisation"] = primary_organisation(user)
     context["memberships"] = list(user_memberships(user))

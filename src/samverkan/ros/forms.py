@@ -204,8 +204,11 @@ class AssignmentForm(forms.Form):
     def __init__(self, *args: Any, operation: Any, lang: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
+        from samverkan.ros.operations import operation_toolbox
+
+        toolbox = operation_toolbox(operation)
         fields["participation"].choices = [
-            (p.pk, f"{p.organisation.name} ({p.authority})")
+            (p.pk, f"{p.organisation.name} ({toolbox.authority(p.authority).label.get(lang)})")
             for p in operation.participations.select_related("organisation")
         ]
         fields["target"].choices = [
