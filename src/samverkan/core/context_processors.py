@@ -23,7 +23,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return context
     scope = get_scope(user)
-    items = []
+    items: list[dict[str, Any]] = []
     for item in navigation.items_for(scope.roles):
         try:
             url = reverse(item.url_name)
