@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "samverkan.jobs",
     "samverkan.surveys",
     "samverkan.ros",
+    "samverkan.matching",
 ]
 
 MIDDLEWARE = [
