@@ -86,5 +86,5 @@ class Command(BaseCommand):
             writer = csv.writer(handle)
             writer.writerow(["a_index", "b_index", "score"])
             for a_index, b_index, score in pairs:
-                writer.writerow([a_index, b_index, f"{score:.6f}"])
+                writer.writerow([a_index, b_index, repr(score)])
         self.stdout.write(f"{len(pairs)} par med likhet ≥ {options['threshold']}.")
