@@ -335,3 +335,30 @@ def test_map_marks_operation_targets_for_those_who_see_the_operation(
     login(world.user("norrkoping", Role.CASE_OFFICER))
     data = json.loads(client.get("/ros/karta/data.geojson").content)
     assert [f["properties"]["target"] for f in data["features"]] == [True]
+
+
+def test_administrators_edit_the_toolbox_and_operations_keep_theirs(
+    planned: Any, client: Any, settings: Any
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from samverkan.ros import toolbox as tb
+    from samverkan.ros.models import LegalToolboxVersion
+
+    _world, operation = planned
+    settings.REQUIRE_2FA = False
+    root = get_user_model().objects.create_superuser(
+        "root", "root@example.invalid", "pw-root-123456"
+    )
+    client.force_login(root)
+    broken = client.post(
+        "/admin/ros/legaltoolboxversion/add/", {"document": "authorities: []", "note": "fel"}
+    )
+    assert broken.status_code == 200 and LegalToolboxVersion.objects.count() == 0
+    changed = tb.to_yaml(tb.load_default()).replace("Polisen", "Polismyndigheten", 1)
+    saved = client.post(
+        "/admin/ros/legaltoolboxversion/add/", {"document": changed, "note": "Nytt namn"}
+    )
+    assert saved.status_code == 302 and LegalToolboxVersion.objects.count() == 1
+    assert operations.current_toolbox().authority("police").label.sv == "Polismyndigheten"
+    assert operations.operation_toolbox(operation).authority("police").label.sv == "Polisen"

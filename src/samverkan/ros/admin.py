@@ -10,8 +10,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.ros import risk
-from samverkan.ros.models import ActivityKind, RiskIndicatorSetting
+from samverkan.ros import risk, toolbox
+from samverkan.ros.models import ActivityKind, LegalToolboxVersion, RiskIndicatorSetting
 
 
 @admin.register(ActivityKind)
@@ -46,3 +46,37 @@ class RiskIndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
 class RiskIndicatorSettingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = RiskIndicatorForm
     list_display = ["key", "enabled", "weight", "params"]
+
+
+class LegalToolboxForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = LegalToolboxVersion
+        fields = ["document", "note"]
+        widgets = {"document": forms.Textarea(attrs={"rows": 40, "class": "code"})}
+
+    def clean_document(self) -> str:
+        document: str = self.cleaned_data["document"]
+        try:
+            toolbox.parse_toolbox(document)
+        except toolbox.ToolboxError as error:
+            raise forms.ValidationError(error.errors) from error
+        return document
+
+
+@admin.register(LegalToolboxVersion)
+class LegalToolboxVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A new version is saved as a new row; earlier versions stay as they were."""
+
+    form = LegalToolboxForm
+    list_display = ["created_at", "note"]
+
+    def get_changeform_initial_data(self, request: Any) -> dict[str, Any]:
+        latest = LegalToolboxVersion.objects.first()
+        document = latest.document if latest else toolbox.to_yaml(toolbox.load_default())
+        return {"document": document}
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

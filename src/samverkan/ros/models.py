@@ -383,3 +383,20 @@ class FollowUpTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LegalToolboxVersion(models.Model):
+    """A version of the legal toolbox catalogue, edited as YAML by administrators. The
+    newest version is used for new operations; each operation keeps its own copy."""
+
+    document = models.TextField(_("catalogue (YAML)"))
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("legal toolbox version")
+        verbose_name_plural = _("legal toolbox versions")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.note}".strip()

@@ -31,9 +31,17 @@ from samverkan.ros.models import (
 from samverkan.ros.workflow import Stage, can_transition
 
 
+def current_toolbox() -> tb.Toolbox:
+    """The newest version saved by the administrators, else the shipped catalogue."""
+    from samverkan.ros.models import LegalToolboxVersion
+
+    latest = LegalToolboxVersion.objects.first()
+    return tb.parse_toolbox(latest.document) if latest else tb.load_default()
+
+
 def operation_toolbox(operation: Operation) -> tb.Toolbox:
     """The legal toolbox as it was when the operation was planned."""
-    return tb.parse_mapping(operation.toolbox) if operation.toolbox else tb.load_default()
+    return tb.parse_mapping(operation.toolbox) if operation.toolbox else current_toolbox()
 
 
 def _require_change(actor: Any, operation: Operation) -> None:
@@ -57,7 +65,7 @@ def create_operation(
     operation is shared with the participating organisations."""
     if owner.pk not in get_scope(actor).orgs_with_role(Role.COORDINATOR, Role.CASE_OFFICER):
         raise PermissionDenied(_("You may not plan operations for this organisation."))
-    toolbox = tb.load_default()
+    toolbox = current_toolbox()
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = _("Enter a title.")

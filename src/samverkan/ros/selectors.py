@@ -166,7 +166,6 @@ def map_features(
 def outcome_figures(*, user: Any) -> dict[str, Any]:
     """Outcome figures from the inspection records the user can see."""
     from samverkan.ros import outcomes
-    from samverkan.ros import toolbox as tb
     from samverkan.ros.models import InspectionRecord
 
     records = (
@@ -187,7 +186,9 @@ def outcome_figures(*, user: Any) -> dict[str, Any]:
         )
         for r in records
     ]
-    toolbox = tb.load_default()
+    from samverkan.ros.operations import current_toolbox
+
+    toolbox = current_toolbox()
     outcome_of = {s.key: (s.outcome.value if s.outcome else None) for s in toolbox.sanctions}
     return outcomes.compute(rows, outcome_of=outcome_of)
 

@@ -25,7 +25,6 @@ from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Role
 from samverkan.organisations.selectors import collaboration_partners
 from samverkan.ros import operations, selectors
-from samverkan.ros import toolbox as tb
 from samverkan.ros.forms import AssignmentForm, FollowUpForm, InspectionForm, OperationForm
 from samverkan.ros.models import InspectionRecord, Operation, Premises
 from samverkan.ros.views import _lang
@@ -58,7 +57,7 @@ def operation_create(request: HttpRequest) -> HttpResponse:
     if owner is None:
         raise PermissionDenied
     organisations = [owner, *collaboration_partners(owner)]
-    toolbox = tb.load_default()
+    toolbox = operations.current_toolbox()
     form = OperationForm(
         request.POST if request.method == "POST" else None,
         owners=owners,
@@ -351,7 +350,7 @@ def outcome_view(request: HttpRequest, fmt: str = "html") -> HttpResponse:
         raise Http404
     figures = selectors.outcome_figures(user=request.user)
     lang = _lang()
-    toolbox = tb.load_default()
+    toolbox = operations.current_toolbox()
     rows = [
         {"municipality": key or _("All municipalities"), **f.as_dict()}
         for key, f in sorted(figures.items(), key=lambda kv: (kv[0] == "", kv[0]))
