@@ -25,7 +25,7 @@ from samverkan.cases.models import Case
 from samverkan.cases.workflow import TRANSITIONS, CaseStatus
 from samverkan.core import purpose as purpose_memory
 from samverkan.core.scoping import get_scope
-from samverkan.core.views_helpers import apply_service_errors, scoped
+from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
 from samverkan.organisations.selectors import collaboration_partners, partner_organisations
@@ -211,14 +211,11 @@ def case_status(request: HttpRequest, pk: Any) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            flash_errors(request, error)
         else:
             messages.success(request, _("The status has been changed."))
     else:
-        for errors in form.errors.values():
-            for problem in errors:
-                messages.error(request, str(problem))
+        flash_errors(request, form)
     return redirect("cases:detail", pk=case.pk)
 
 

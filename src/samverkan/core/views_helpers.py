@@ -29,3 +29,16 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def flash_errors(request: Any, problem: ValidationError | forms.Form) -> None:
+    """Show a service error or a form's errors as messages, for actions that redirect
+    back to the page they came from instead of re-rendering a form."""
+    from django.contrib import messages
+
+    if isinstance(problem, forms.Form):
+        texts = [str(text) for errors in problem.errors.values() for text in errors]
+    else:
+        texts = list(problem.messages)
+    for text in texts:
+        messages.error(request, text)

@@ -90,6 +90,21 @@ def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any
 StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+class DocumentError(ValueError):
+    """The text is not a readable YAML document; the message is Swedish and says where."""
+
+
 def load(text: str) -> Any:
-    """Parse a document; raises PyYAML's errors (callers turn them into their own)."""
-    return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    """Parse a document with the strict rules; any failure is a DocumentError."""
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""
+        raise DocumentError(
+            f"Dokumentet är inte giltig YAML{where}: {exc.problem or exc.context or ''}".strip()
+        ) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"Dokumentet är inte giltig YAML: {exc}") from None
+    except RecursionError:
+        raise DocumentError("Dokumentet är för djupt nästlat") from None

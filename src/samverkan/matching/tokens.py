@@ -21,6 +21,7 @@ import hmac
 from datetime import date
 
 from samverkan.core.identity import IdentityNumberError, parse_person_number
+from samverkan.matching.clk import _hkdf
 
 __all__ = [
     "MIN_SECRET_BYTES",
@@ -42,18 +43,11 @@ _HASH_LEN = hashlib.sha256().digest_size
 
 
 def hkdf_sha256(ikm: bytes, *, info: bytes, salt: bytes = b"", length: int = _HASH_LEN) -> bytes:
-    """HKDF with SHA-256 (RFC 5869): extract with ``salt`` (default: 32 zero bytes), expand."""
+    """HKDF with SHA-256 (RFC 5869): extract with ``salt`` (default: 32 zero bytes), expand.
+    The same construction as the encoder's key derivation (``clk._hkdf``)."""
     if not 0 < length <= 255 * _HASH_LEN:
         raise ValueError("HKDF kan inte ge så många byte.")
-    prk = hmac.new(salt or bytes(_HASH_LEN), ikm, hashlib.sha256).digest()
-    okm = b""
-    block = b""
-    counter = 1
-    while len(okm) < length:
-        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
-        okm += block
-        counter += 1
-    return okm[:length]
+    return _hkdf(ikm, length, "SHA256", salt or None, info)
 
 
 def derive_token_key(secret: bytes) -> bytes:

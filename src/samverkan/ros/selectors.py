@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from samverkan.core.selectors import get_scoped
 from samverkan.organisations.roles import Action
@@ -67,9 +67,7 @@ def premises_detail(*, user: Any, premises: Premises) -> dict[str, Any]:
     """What the user may see about one premises: each part scoped on its own."""
     return {
         "permits": Permit.objects.restrict(user, Action.VIEW).filter(premises=premises),
-        "businesses": Business.objects.restrict(user, Action.VIEW)
-        .filter(premises=premises)
-        .annotate(address_count=Count("premises", distinct=True)),
+        "businesses": Business.objects.restrict(user, Action.VIEW).filter(premises=premises),
         "signals": Signal.objects.restrict(user, Action.VIEW)
         .filter(premises=premises)
         .select_related("owner"),

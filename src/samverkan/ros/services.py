@@ -61,6 +61,8 @@ class ImportSummary:
     permits_matched: int = 0
     persons_new: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Premises whose risk may have changed: those in the file and the others of their businesses.
+    touched: set[Any] = field(default_factory=set)
 
 
 def _lookups() -> tuple[dict[str, str], dict[str, str]]:
@@ -240,6 +242,13 @@ def _apply(
     premises_by_key = {**existing_premises, **new_premises}
     businesses_by_number = {**existing_businesses, **new_businesses}
     through: Any = Business.premises.through
+    touched_rows = {premises_by_key[row.address_key].pk for row in parsed}
+    touched_businesses = [businesses_by_number[n].pk for _k, n in links]
+    summary.touched = touched_rows | set(
+        through.objects.filter(business_id__in=touched_businesses).values_list(
+            "premises_id", flat=True
+        )
+    )
     current = set(
         through.objects.filter(business__owner=owner).values_list("business_id", "premises_id")
     )

@@ -512,16 +512,8 @@ def parse_toolbox(text: str) -> Toolbox:
     """Parse and validate a toolbox written in YAML; see :func:`parse_mapping`."""
     try:
         data = yaml12.load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""
-        raise ToolboxError(
-            [f"Dokumentet är inte giltig YAML{where}: {exc.problem or exc.context or ''}".strip()]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ToolboxError([f"Dokumentet är inte giltig YAML: {exc}"]) from None
-    except RecursionError:
-        raise ToolboxError(["Dokumentet är för djupt nästlat"]) from None
+    except yaml12.DocumentError as exc:
+        raise ToolboxError([str(exc)]) from None
     return parse_mapping(data)
 
 

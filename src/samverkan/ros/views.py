@@ -255,9 +255,7 @@ def register_import(request: HttpRequest) -> HttpResponse:
                 summary = services.import_register(
                     actor=request.user, owner=owner, rows=rows, commit=True
                 )
-                riskfacts.recompute(
-                    premises_ids=Premises.objects.filter(owner=owner).values_list("pk", flat=True)
-                )
+                riskfacts.recompute(premises_ids=summary.touched)
         except TableError as error:
             messages.error(
                 request, _("Nothing was imported: %(n)d problems.") % {"n": len(error.problems)}

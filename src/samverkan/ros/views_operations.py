@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.core.scoping import get_scope
-from samverkan.core.views_helpers import apply_service_errors, scoped
+from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Role
 from samverkan.organisations.selectors import collaboration_partners
@@ -205,14 +205,11 @@ def operation_assignment(request: HttpRequest, pk: Any) -> HttpResponse:
                 task=form.cleaned_data["task"],
             )
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            flash_errors(request, error)
         else:
             messages.success(request, _("The task has been assigned."))
     else:
-        for errors in form.errors.values():
-            for problem in errors:
-                messages.error(request, str(problem))
+        flash_errors(request, form)
     return redirect("ros:operation_detail", pk=operation.pk)
 
 

@@ -1040,16 +1040,8 @@ def parse_yaml(text: str) -> Questionnaire:
     """Parse and validate a questionnaire written in YAML; see :func:`parse_mapping`."""
     try:
         data = yaml12.load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""
-        raise QuestionnaireError(
-            [f"Dokumentet är inte giltig YAML{where}: {exc.problem or exc.context or ''}".strip()]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise QuestionnaireError([f"Dokumentet är inte giltig YAML: {exc}"]) from None
-    except RecursionError:
-        raise QuestionnaireError(["Dokumentet är för djupt nästlat"]) from None
+    except yaml12.DocumentError as exc:
+        raise QuestionnaireError([str(exc)]) from None
     return parse_mapping(data)
 
 

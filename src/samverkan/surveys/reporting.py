@@ -21,7 +21,7 @@ from samverkan.surveys.strata import load_questionnaire, municipality_value, par
 
 def wave_results(*, wave: Wave, language: str = "sv") -> Results:
     questionnaire = load_questionnaire(wave.questionnaire.document)
-    invited = selectors.population(wave=wave)
+    invited, responded = selectors.strata_counts(wave=wave)
     previous = None
     if wave.previous_wave is not None:
         previous = (
@@ -36,7 +36,7 @@ def wave_results(*, wave: Wave, language: str = "sv") -> Results:
         municipality_labels={municipality_value(o): o.name for o in participants(wave)},
         population=invited if wave.weighting and invited else None,
         invited=invited,
-        responded=selectors.response_counts(wave=wave),
+        responded=responded,
         previous=previous,
         any_label=_any_label(language),
     )

@@ -51,36 +51,26 @@ def invitation_counts(*, user: Any, wave: Wave) -> dict[str, int]:
     )
 
 
-def population(*, wave: Wave) -> Counter[tuple[str, str, str]]:
-    """Invited population per municipality × role × gender (aggregates only)."""
+def strata_counts(
+    *, wave: Wave
+) -> tuple[Counter[tuple[str, str, str]], Counter[tuple[str, str, str]]]:
+    """Invited and answered per municipality × role × gender (aggregates only, one query)."""
     from samverkan.surveys.strata import municipality_value
 
     names = {o.pk: municipality_value(o) for o in [wave.owner, *wave.shared_with.all()]}
-    counts: Counter[tuple[str, str, str]] = Counter()
+    invited: Counter[tuple[str, str, str]] = Counter()
+    responded: Counter[tuple[str, str, str]] = Counter()
     rows = (
         Invitee.objects.filter(wave=wave)
         .values("organisation_id", "role", "gender")
-        .annotate(n=Count("pk"), responded=Count("pk", filter=Q(responded=True)))
+        .annotate(n=Count("pk"), answered=Count("pk", filter=Q(responded=True)))
     )
     for row in rows:
-        counts[(names.get(row["organisation_id"], "?"), row["role"], row["gender"])] += row["n"]
-    return counts
-
-
-def response_counts(*, wave: Wave) -> Counter[tuple[str, str, str]]:
-    """Invitees who have answered, per municipality × role × gender (aggregates only)."""
-    from samverkan.surveys.strata import municipality_value
-
-    names = {o.pk: municipality_value(o) for o in [wave.owner, *wave.shared_with.all()]}
-    counts: Counter[tuple[str, str, str]] = Counter()
-    rows = (
-        Invitee.objects.filter(wave=wave, responded=True)
-        .values("organisation_id", "role", "gender")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
-        counts[(names.get(row["organisation_id"], "?"), row["role"], row["gender"])] += row["n"]
-    return counts
+        key = (names.get(row["organisation_id"], "?"), row["role"], row["gender"])
+        invited[key] += row["n"]
+        if row["answered"]:
+            responded[key] += row["answered"]
+    return invited, responded
 
 
 def answers(*, wave: Wave) -> list[dict[str, Any]]:

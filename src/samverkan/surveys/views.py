@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samverkan.core.scoping import get_scope
 from samverkan.core.tabular import TableError, read_table
-from samverkan.core.views_helpers import apply_service_errors, scoped
+from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
 from samverkan.jobs.services import start_job
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Action, Role
@@ -127,8 +127,7 @@ def _status_change(request: HttpRequest, pk: Any, change: Any, done: str) -> Htt
     try:
         change(actor=request.user, wave=wave)
     except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
+        flash_errors(request, error)
     else:
         messages.success(request, done)
     return redirect("surveys:wave_detail", pk=wave.pk)
