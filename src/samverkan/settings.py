@@ -327,3 +327,10 @@ if ROS_MAP_TILE_URL:
     _tiles = urlsplit(ROS_MAP_TILE_URL.replace("{s}", "subdomain"))
     _host = _tiles.netloc.replace("subdomain.", "*.")
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
+
+# Matching: days an uploaded dataset's encodings are kept before they are deleted (the
+# dataset's description and the matches found stay); largest encoded file accepted; worker
+# threads for comparing encodings (0: all cores).
+MATCHING_ENCODING_DAYS = env_int("SAMVERKAN_MATCH_ENCODING_DAYS", 30)
+MATCHING_MAX_UPLOAD_MB = env_int("SAMVERKAN_MATCH_MAX_UPLOAD_MB", 200)
+MATCHING_WORKERS = env_int("SAMVERKAN_MATCH_WORKERS", 0)

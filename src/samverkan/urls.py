@@ -18,6 +18,7 @@ urlpatterns = [
     path("jobb/", include("samverkan.jobs.urls")),
     path("enkater/", include("samverkan.surveys.urls")),
     path("ros/", include("samverkan.ros.urls")),
+    path("matchning/", include("samverkan.matching.urls")),
     path("enkat/", include((respondent_urlpatterns, "respondent"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

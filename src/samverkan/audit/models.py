@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     RETENTION = "retention", _("Retention run")
     VERIFY = "verify", _("Audit log verified")
     JOB = "job", _("Background job")
+    REVEAL = "reveal", _("Re-identified a record")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):

@@ -7,6 +7,7 @@ Periods are data (RetentionPolicy rows), edited by administrators.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,6 +20,20 @@ from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.core.models import RetentionPolicy
 from samverkan.core.scoping import ScopedRecord
+
+# Other time limits than RetentionPolicy rows (e.g. matching encodings, kept a number of days
+# set in configuration): name -> function(actor, dry_run) returning how many were (or would
+# be) deleted. Apps register theirs in AppConfig.ready().
+Purge = Callable[[Any, bool], int]
+_PURGES: dict[str, Purge] = {}
+
+
+def register_purge(name: str, purge: Purge) -> None:
+    _PURGES[name] = purge
+
+
+def run_purges(*, actor: Any | None = None, dry_run: bool = False) -> dict[str, int]:
+    return {name: purge(actor, dry_run) for name, purge in sorted(_PURGES.items())}
 
 
 def record_types() -> dict[str, type[ScopedRecord]]:

@@ -1,7 +1,39 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _purge_encodings(actor: Any, dry_run: bool) -> int:
+    from django.utils import timezone
+
+    from samverkan.matching import services
+    from samverkan.matching.models import EncodedDataset
+
+    if dry_run:
+        return EncodedDataset.objects.filter(
+            encodings_deleted_at__isnull=True, encodings_expire_at__lte=timezone.now()
+        ).count()
+    return services.delete_expired_encodings(actor=actor)
 
 
 class MatchingConfig(AppConfig):
     name = "samverkan.matching"
     verbose_name = _("Data matching")
+
+    def ready(self) -> None:
+        from samverkan.core import navigation, retention
+        from samverkan.matching.jobs import register_jobs
+        from samverkan.organisations.roles import Role
+
+        register_jobs()
+        retention.register_purge("matching.encodings", _purge_encodings)
+        navigation.register(
+            navigation.NavItem(
+                "matching",
+                _("Matching"),
+                "matching:match_list",
+                roles=frozenset({Role.COORDINATOR, Role.CASE_OFFICER}),
+                order=40,
+            )
+        )

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from samverkan.core.retention import run_retention
+from samverkan.core.retention import run_purges, run_retention
 
 
 class Command(BaseCommand):
@@ -19,10 +19,13 @@ class Command(BaseCommand):
         if options["subcommand"] != "run":
             raise CommandError("Okänt underkommando.")
         results = run_retention(dry_run=options["dry_run"])
-        if not results:
+        purged = run_purges(dry_run=options["dry_run"])
+        if not results and not purged:
             self.stdout.write("Inga gallringsregler är inlagda.")
         verb = "skulle raderas" if options["dry_run"] else "raderade"
         for result in results:
             self.stdout.write(
                 f"{result.record_type}: {result.deleted} {verb} (äldre än {result.months} månader)"
             )
+        for name, count in purged.items():
+            self.stdout.write(f"{name}: {count} {verb} (tidsgränsen har passerats)")
