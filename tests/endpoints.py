@@ -20,6 +20,10 @@ NOT_RECORD_DETAIL = {
     "enkater/formular/<int:pk>/": "questionnaires are shared definitions without answers",
     "enkater/formular/<int:pk>/andra/": "questionnaires are shared definitions without answers",
     "enkat/svar/<str:token>/": "a respondent's one-time link: see tests/surveys",
+    "matchning/korningar/<uuid:pk>/": (
+        "a run belongs to its collaboration and shows each viewer only its own organisation's"
+        " counts: see tests/matching/test_views"
+    ),
 }
 # Values for URL parameters that are not object ids.
 FIXED_PARAMS = {"fmt": "csv"}

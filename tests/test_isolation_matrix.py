@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from endpoints import ALL, NOT_RECORD_DETAIL, PARAM, PLAIN, Endpoint
 from samverkan.cases import services as case_services
 from samverkan.cases.models import Case
+from samverkan.matching.models import EncodedDataset, Match
 from samverkan.organisations.roles import Role
 from samverkan.ros.models import InspectionRecord, Operation, Premises, Signal
 from samverkan.surveys import services as survey_services
@@ -188,6 +190,60 @@ def _inspection(world: Any, marker: str) -> Record:
     )
 
 
+def _matching_datasets(world: Any, marker: str) -> tuple[Any, Any]:
+    from matchkit import Record as Encoded
+    from matchkit import encoded, person
+    from samverkan.matching import services as match_services
+
+    shared = person(7)
+    datasets = []
+    for key, code in (("linkoping", "0580"), ("norrkoping", "0581")):
+        datasets.append(
+            match_services.upload_dataset(
+                actor=world.user(key, Role.COORDINATOR),
+                owner=world.orgs[key],
+                content=encoded([Encoded(shared), Encoded(person(len(datasets) + 8))]),
+                dataset_type="ekonomiskt_bistand",
+                period_start=date(2026, 10, 1),
+                period_end=date(2026, 10, 31),
+                municipality_code=code,
+                description=marker,
+            )
+        )
+    return datasets[0], datasets[1]
+
+
+def _share_directly(obj: Any) -> Callable[[list[Any]], None]:
+    """Matching records are never shared by the product; sharing them in the database
+    proves that every page reads them through restrict()."""
+    return lambda orgs: obj.shared_with.set(orgs)
+
+
+def _encoded_dataset(world: Any, marker: str) -> Record:
+    dataset, _other = _matching_datasets(world, marker)
+    return Record(dataset, _share_directly(dataset))
+
+
+def _match(world: Any, marker: str) -> Record:
+    from samverkan.matching import services as match_services
+    from samverkan.matching.models import Match
+    from samverkan.organisations.models import Collaboration
+
+    _matching_datasets(world, f"{marker}-data")
+    run = match_services.start_run(
+        actor=world.user("linkoping", Role.COORDINATOR),
+        collaboration=Collaboration.objects.get(),
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 10, 31),
+        match_type_keys=["bistand_tva_kommuner"],
+    )
+    match_services.execute_run(run=run)
+    match = Match.objects.get(owner=world.orgs["linkoping"])
+    Match.objects.filter(pk=match.pk).update(match_type_label=marker)
+    match.refresh_from_db()
+    return Record(match, _share_directly(match))
+
+
 # One factory per scoped model; a scoped model without one fails the test below.
 FACTORIES: dict[type, Callable[[Any, str], Record]] = {
     Case: _case,
@@ -196,6 +252,8 @@ FACTORIES: dict[type, Callable[[Any, str], Record]] = {
     Signal: _signal,
     Operation: _operation,
     InspectionRecord: _inspection,
+    EncodedDataset: _encoded_dataset,
+    Match: _match,
 }
 
 

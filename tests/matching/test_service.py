@@ -12,8 +12,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
-from matchkit import MONTH, MatchWorld, Record, encoded, person
 
+from matchkit import MONTH, MatchWorld, Record, encoded, person
 from samverkan.audit.models import AuditAction, AuditEntry
 from samverkan.core.retention import run_purges
 from samverkan.matching import selectors

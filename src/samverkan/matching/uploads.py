@@ -92,7 +92,10 @@ def parse(data: bytes, *, period_start: date, period_end: date) -> ParsedUpload:
         document = json.loads(_decompress(data).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise UploadError(
-            ["Filen är inte en kodad fil från ”samverkan match encode” (ogiltig JSON)."]
+            [
+                "Filen är inte en kodad fil från ”samverkan match encode” (ogiltig JSON). "
+                "Klartextfiler tas aldrig emot: koda registret hos er först."
+            ]
         ) from None
     if not isinstance(document, dict) or document.get("format") != localfiles.FORMAT:
         raise UploadError(

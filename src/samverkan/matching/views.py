@@ -112,7 +112,17 @@ def match_export(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["number", "match_type", "ref", "dataset", "counterpart", "band", "status", "outcome"]
+        [
+            "number",
+            "match_type",
+            "match_type_label",
+            "ref",
+            "dataset",
+            "counterpart",
+            "band",
+            "status",
+            "outcome",
+        ]
     )
     count = 0
     for match in rows.iterator():
@@ -121,6 +131,7 @@ def match_export(request: HttpRequest) -> HttpResponse:
             [
                 match.number,
                 match.match_type,
+                match.match_type_label,
                 match.ref,
                 str(match.dataset_id),
                 match.counterpart.name,
@@ -325,9 +336,10 @@ def dataset_upload(request: HttpRequest) -> HttpResponse:
         type=OrganisationType.MUNICIPALITY, is_active=True
     ).exclude(municipality_code="")
     first = owners.first()
+    posted = request.method == "POST"
     form = UploadForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         owners=owners,
         municipalities=municipalities,
         initial={"owner": first, "municipality_code": first.municipality_code if first else ""},
@@ -394,7 +406,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     catalogue, _text = services.current_catalogue()
     form = RunForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         collaborations=collaborations,
         catalogue=catalogue,
         language=_lang(),

@@ -4,15 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_append_only_trigger'),
+        ("audit", "0002_append_only_trigger"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('view', 'Viewed personal data'), ('export', 'Exported'), ('share', 'Shared'), ('unshare', 'Sharing withdrawn'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('logout', 'Signed out'), ('locked_out', 'Locked out'), ('two_factor', 'Two-factor sign-in'), ('retention', 'Retention run'), ('verify', 'Audit log verified'), ('job', 'Background job'), ('reveal', 'Re-identified a record')], max_length=20, verbose_name='action'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "Created"),
+                    ("update", "Changed"),
+                    ("delete", "Deleted"),
+                    ("view", "Viewed personal data"),
+                    ("export", "Exported"),
+                    ("share", "Shared"),
+                    ("unshare", "Sharing withdrawn"),
+                    ("login", "Signed in"),
+                    ("login_failed", "Failed sign-in"),
+                    ("logout", "Signed out"),
+                    ("locked_out", "Locked out"),
+                    ("two_factor", "Two-factor sign-in"),
+                    ("retention", "Retention run"),
+                    ("verify", "Audit log verified"),
+                    ("job", "Background job"),
+                    ("reveal", "Re-identified a record"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
     ]

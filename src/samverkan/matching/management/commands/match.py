@@ -7,13 +7,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from samverkan.matching import localfiles, schema
+from samverkan.matching import localfiles, reveal, schema
 
 
 class Command(BaseCommand):
     help = (
         "Privacy-preserving matching. 'encode' runs at the data owner without the server; "
-        "'link' compares two encoded files."
+        "'link' compares two encoded files; 'reveal' re-identifies the owner's own matches."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,6 +37,16 @@ class Command(BaseCommand):
         lnk.add_argument("--blocking", action="store_true", help="Compare only within blocks.")
         lnk.add_argument("--output", type=Path, required=True)
         lnk.add_argument("--workers", type=int, default=None)
+        rev = sub.add_parser(
+            "reveal", help="Re-identify your own matched records locally, with your mapping."
+        )
+        rev.add_argument("--matches", type=Path, required=True, help="Export from the service.")
+        rev.add_argument("--mapping", type=Path, required=True, help="From 'encode --mapping'.")
+        rev.add_argument("--input", type=Path, required=True, help="The register you encoded.")
+        rev.add_argument("--output", type=Path, required=True)
+        rev.add_argument(
+            "--log", type=Path, default=None, help="Local reveal log (default: beside output)."
+        )
 
     def _progress(self, done: int, total: int) -> None:
         if total:
@@ -48,6 +58,8 @@ class Command(BaseCommand):
         try:
             if options["subcommand"] == "encode":
                 self._encode(options)
+            elif options["subcommand"] == "reveal":
+                self._reveal(options)
             else:
                 self._link(options)
         except (localfiles.MatchFileError, schema.SchemaError, OSError, ValueError) as error:
@@ -88,3 +100,18 @@ class Command(BaseCommand):
             for a_index, b_index, score in pairs:
                 writer.writerow([a_index, b_index, repr(score)])
         self.stdout.write(f"{len(pairs)} par med likhet ≥ {options['threshold']}.")
+
+    def _reveal(self, options: dict[str, Any]) -> None:
+        output: Path = options["output"]
+        result = reveal.reveal(
+            matches_path=options["matches"],
+            mapping_path=options["mapping"],
+            input_path=options["input"],
+            output_path=output,
+            log_path=options["log"] or output.with_name("reveal-log.csv"),
+        )
+        self.stdout.write(
+            f"{result.revealed} egna poster återidentifierade till {output}; "
+            f"{result.not_ours} träffar hörde till andra datamängder. "
+            "En träff är en avvikelse att kontrollera, aldrig ett bevis."
+        )

@@ -143,7 +143,7 @@ def make_match_world(world: Any) -> MatchWorld:
         user = org_services.create_user(
             actor=None,
             username=f"hyresbostader.{role.value}",
-            password="x-" + secrets.token_hex(8),
+            password="correct-horse-battery-staple",
             email=f"hyresbostader.{role.value}@example.invalid",
         )
         org_services.add_membership(actor=None, user=user, organisation=hyresbostader, role=role)
