@@ -13,10 +13,12 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets as random_secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +63,13 @@ def _encode_chunk(
 ) -> list[tuple[int, str | None, str | None, str | None, str | None]]:
     """(row number, clk, token, block, error) for each row. Runs in worker processes."""
     parsed = schema.parse_schema(schema_data)
+    # One call for the chunk: the keys are derived once, not once per row.
+    encodings = clk.encode_each([values for _, values in rows], parsed, secret)
     out: list[tuple[int, str | None, str | None, str | None, str | None]] = []
-    for number, values in rows:
+    for (number, values), encoded in zip(rows, encodings, strict=True):
         try:
-            encoded = clk.encode_rows([values], parsed, secret, first_row=number)[0]
+            if isinstance(encoded, clk.RecordError):
+                raise encoded.at_row(number)
             token = None
             if identity_index is not None and values[identity_index].strip():
                 token = tokens.identity_token(values[identity_index], secret)
@@ -88,9 +93,14 @@ def encode_file(
     mapping_path: Path | None = None,
     identity_column: str | None = None,
     block_column: str | None = None,
+    from_column: str | None = None,
+    to_column: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> EncodeResult:
+    """Encode ``input_path`` (CSV with the schema's columns, plus the optional period
+    columns ``from_column``/``to_column``, which are not part of the schema) into
+    ``output_path``; see docs/matching/README.md."""
     parsed = schema.load_schema(schema_path)
     schema_data = schema.to_dict(parsed)
     with input_path.open(encoding="utf-8-sig", newline="") as handle:
@@ -100,6 +110,7 @@ def encode_file(
         except StopIteration as exc:
             raise MatchFileError("Indatafilen är tom.") from exc
         rows = [(number, row) for number, row in enumerate(reader, start=2)]
+    header, rows, periods = _split_periods(header, rows, from_column, to_column)
     try:
         clk.check_header(header, parsed)
     except clk.RecordError as error:
@@ -134,11 +145,17 @@ def encode_file(
     records = []
     mapping = []
     for number, encoded, token, block, problem in results:
+        period = periods.get(number)
+        if problem is None and isinstance(period, str):
+            problem = period
         if problem is not None:
             result.invalid.append(problem)
             continue
         reference = random_secrets.token_hex(12)
-        records.append({"ref": reference, "clk": encoded, "token": token, "block": block})
+        record: dict[str, Any] = {"ref": reference, "clk": encoded, "token": token, "block": block}
+        if isinstance(period, tuple):
+            record["from"], record["to"] = period
+        records.append(record)
         mapping.append((reference, number))
     result.records = len(records)
     output_path.write_text(
@@ -160,6 +177,69 @@ def encode_file(
             writer.writerow(["ref", "row"])
             writer.writerows(mapping)
     return result
+
+
+_PERIOD_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+
+
+def _period_value(text: str) -> str | None:
+    """A period end as written (YYYY-MM-DD or YYYY-MM), None when empty; ValueError else."""
+    text = text.strip()
+    if not text:
+        return None
+    if not _PERIOD_RE.fullmatch(text):
+        raise ValueError
+    if len(text) == 10:
+        date.fromisoformat(text)
+    elif not 1 <= int(text[5:]) <= 12:
+        raise ValueError
+    return text
+
+
+def _split_periods(
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    from_column: str | None,
+    to_column: str | None,
+) -> tuple[list[str], list[tuple[int, list[str]]], dict[int, tuple[str | None, str | None] | str]]:
+    """Take the period columns out of the rows. Returns the header and rows without them
+    and, per row number, the period or a Swedish error naming the row and column."""
+    wanted = [
+        (name, option)
+        for name, option in ((from_column, "--from-column"), (to_column, "--to-column"))
+        if name
+    ]
+    if not wanted:
+        return header, rows, {}
+    positions: list[int] = []
+    for name, option in wanted:
+        if name not in header:
+            raise MatchFileError(f"Kolumnen ”{name}” ({option}) finns inte i indatafilen.")
+        positions.append(header.index(name))
+    keep = [i for i in range(len(header)) if i not in positions]
+    periods: dict[int, tuple[str | None, str | None] | str] = {}
+    stripped: list[tuple[int, list[str]]] = []
+    for number, row in rows:
+        values: list[str | None] = []
+        for (name, _option), position in zip(wanted, positions, strict=True):
+            try:
+                values.append(_period_value(row[position]) if position < len(row) else None)
+            except ValueError:
+                periods[number] = (
+                    f"rad {number}: kolumnen ”{name}” ska vara ett datum (ÅÅÅÅ-MM-DD) eller "
+                    "en månad (ÅÅÅÅ-MM)"
+                )
+                break
+        else:
+            start = values[0] if from_column else None
+            end = values[-1] if to_column else None
+            # Compare first and last possible days; a month covers all its days.
+            if start and end and end.ljust(10, "\uffff") < start:
+                periods[number] = f"rad {number}: perioden slutar innan den börjar"
+            else:
+                periods[number] = (start, end)
+        stripped.append((number, [row[i] for i in keep if i < len(row)]))
+    return [header[i] for i in keep], stripped, periods
 
 
 def read_encoded(path: Path) -> dict[str, Any]:

@@ -227,6 +227,9 @@ class Match(ScopedRecord):
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
+    # Retention counts from closing; open matches are kept until closed.
+    retention_date_field = "closed_at"
+
     class Meta:
         ordering = ["priority", "number"]
         constraints = [models.UniqueConstraint(fields=["pair", "owner"], name="match_unique_side")]

@@ -28,6 +28,12 @@ class Command(BaseCommand):
         )
         enc.add_argument("--identity-column", help="Column with personnummer/samordningsnummer.")
         enc.add_argument("--block-column", help="Column to block on (e.g. birth year).")
+        enc.add_argument(
+            "--from-column", help="Column (outside the schema) with the record's start date."
+        )
+        enc.add_argument(
+            "--to-column", help="Column (outside the schema) with the record's end date."
+        )
         enc.add_argument("--workers", type=int, default=None)
         lnk = sub.add_parser("link", help="Compare two encoded files.")
         lnk.add_argument("a", type=Path)
@@ -74,6 +80,8 @@ class Command(BaseCommand):
             mapping_path=options["mapping"],
             identity_column=options["identity_column"],
             block_column=options["block_column"],
+            from_column=options["from_column"],
+            to_column=options["to_column"],
             workers=options["workers"],
             progress=self._progress,
         )
