@@ -199,6 +199,17 @@ def load(seed: int = 2026) -> list[tuple[str, str, str]]:
         coordinators={slug: users_by_org[slug][Role.COORDINATOR] for slug in users_by_org},
         orgs=orgs,
     )
+    from samverkan.demo import matching as demo_matching
+
+    demo_matching.load(
+        coordinators={slug: users_by_org[slug][Role.COORDINATOR] for slug in users_by_org},
+        officers={slug: users_by_org[slug][Role.CASE_OFFICER] for slug in users_by_org},
+        orgs=orgs,
+    )
+    RetentionPolicy.objects.get_or_create(
+        record_type="matching.match",
+        defaults={"months": 36, "legal_basis": "Gallring av avslutade matchningsträffar (demo)"},
+    )
     RetentionPolicy.objects.get_or_create(
         record_type="ros.signal",
         defaults={"months": 36, "legal_basis": "Gallring av signaler (demo)"},

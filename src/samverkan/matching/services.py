@@ -121,6 +121,16 @@ def upload_dataset(
     return dataset
 
 
+def keep_demo_rows(*, dataset: EncodedDataset, rows: dict[str, dict[str, str]]) -> None:
+    """Demo only: keep the synthetic clear-text row behind each reference so that
+    re-identification can be shown on the server. Deleted with the encodings."""
+    with transaction.atomic():
+        DemoRecord.objects.bulk_create(
+            [DemoRecord(dataset=dataset, ref=ref, data=data) for ref, data in rows.items()],
+            batch_size=1000,
+        )
+
+
 def _erase_encodings(datasets: Any) -> list[str]:
     ids = [str(pk) for pk in datasets.values_list("pk", flat=True)]
     DatasetEncodings.objects.filter(dataset_id__in=ids).delete()
@@ -312,6 +322,9 @@ def execute_run(*, run: MatchRun, progress: Progress | None = None) -> dict[str,
     """Compare the run's datasets under each of its match types and store one Match per
     receiving side. Called by the background job; the comparing side is the system, so
     datasets of every participant are read here, and only matches leave it."""
+    run.refresh_from_db()
+    if run.status == RunStatus.DONE:
+        return dict(run.summary)  # already executed (e.g. by the demo loader)
     catalogue = matchtypes.parse_catalogue(run.catalogue)
     types = [t for key in run.match_types if (t := catalogue.match_type(key)) is not None]
     datasets = list(run.datasets.select_related("owner").order_by("pk"))
