@@ -5,7 +5,7 @@ A run holds encoded datasets of several organisations. :func:`plan` lists the da
 a match type compares (the types it names, the dataset-level conditions: different
 organisations, different or the same municipality, overlapping dataset periods).
 :func:`compare` finds the record pairs of one dataset pair: identity tokens and/or CLK
-similarity as the match type says (combined by :func:`combine_pairs`),
+similarity as the match type says (combined by :func:`samverkan.matching.combine.combine_pairs`),
 then the record-level period condition.
 
 Periods are whole days counted from 1970-01-01, inclusive at both ends; each record's
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from samverkan.matching import link
+from samverkan.matching import combine, link
 from samverkan.matching.matchtypes import MatchType
 
 Progress = Callable[[int, int], None]
@@ -121,7 +121,13 @@ def compare(
         )
     elif progress is not None:
         progress(len(first.tokens) + len(second.tokens), len(first.tokens) + len(second.tokens))
-    pairs = combine_pairs(token_hits, clk_hits, first.tokens, second.tokens)
+    pairs = [
+        Found(m.a_index, m.b_index, m.score, m.source == "token")
+        for m in combine.combine_pairs(
+            token_hits, clk_hits, tokens_a=first.tokens, tokens_b=second.tokens
+        )
+    ]
+    pairs.sort(key=lambda pair: (pair.first, pair.second))
     if not match_type.conditions.overlapping_periods:
         return pairs
     return [
@@ -134,34 +140,3 @@ def compare(
             int(second.ends[pair.second]),
         )
     ]
-
-
-def combine_pairs(
-    token_hits: Sequence[tuple[int, int]],
-    clk_hits: Sequence[link.Pair],
-    first_tokens: Sequence[str],
-    second_tokens: Sequence[str],
-) -> list[Found]:
-    """One list of pairs from token matches and CLK matches.
-
-    * Equal identity tokens match (score 1.0, ``token=True``).
-    * A CLK pair is dropped when both records carry an identity token and the tokens
-      differ: two valid, different identity numbers are two people, however alike their
-      names, birth dates and addresses (twins, household members).
-    * A CLK pair is dropped when either record already matched by token.
-    * The remaining CLK pairs are made one to one greedily (best score first), so a
-      household sharing surname and address yields its best pair, not every combination.
-    """
-    found = [Found(i, j, 1.0, True) for i, j in token_hits]
-    used_first = {i for i, _ in token_hits}
-    used_second = {j for _, j in token_hits}
-    remaining = [
-        (i, j, score)
-        for i, j, score in clk_hits
-        if i not in used_first
-        and j not in used_second
-        and not (first_tokens[i] and second_tokens[j] and first_tokens[i] != second_tokens[j])
-    ]
-    found.extend(Found(i, j, score, False) for i, j, score in link.one_to_one(remaining))
-    found.sort(key=lambda pair: (pair.first, pair.second))
-    return found
