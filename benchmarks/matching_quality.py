@@ -1,7 +1,7 @@
 """Matching quality on synthetic Swedish person records: CLK, identity tokens, the combined
 rule, and a clear-text Splink linkage of the same data.
 
-Generates a population (``samverkan.matching.synthetic``) and two register extracts,
+Generates a population (``samverkan.demo.synthetic``) and two register extracts,
 ``--size-a`` and ``--size-b`` rows (default 5,000 each) of which ``--overlap`` (default
 half of the smaller) are the same people; the first is clean, the second has realistic
 errors. Both are encoded the way a data owner would, with ``localfiles.encode_file``, the
@@ -46,7 +46,8 @@ from pathlib import Path
 sys.path.insert(0, "src")
 
 from samverkan.core.identity import IdentityNumberError, parse_person_number
-from samverkan.matching import link, localfiles, synthetic
+from samverkan.demo import synthetic
+from samverkan.matching import link, localfiles
 from samverkan.matching.combine import combine_pairs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,13 +14,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from matchkit import MatchWorld
+from samverkan.demo import synthetic
+from samverkan.matching import localfiles
 from samverkan.matching import services as match_services
-from samverkan.matching import synthetic
 from samverkan.matching.models import Match
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = Path(synthetic.__file__).parent / "schemas" / "person-v1.json"
+SCHEMA = Path(localfiles.__file__).parent / "schemas" / "person-v1.json"
 HEADER = [*synthetic.COLUMNS, "fran", "till"]
 
 

@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from samverkan.core.identity import luhn_checksum_ok, parse_person_number
-from samverkan.matching import combine, link, localfiles, schema, synthetic
-from samverkan.matching.synthetic import (
+from samverkan.demo import synthetic
+from samverkan.demo.synthetic import (
     COLUMNS,
     DEFAULT_ERROR_RATES,
     ERROR_TYPES,
@@ -26,9 +26,10 @@ from samverkan.matching.synthetic import (
     make_population,
     write_csv,
 )
+from samverkan.matching import combine, link, localfiles, schema
 
 TODAY = date(2026, 11, 27)
-SCHEMA_PATH = Path(synthetic.__file__).parent / "schemas" / "person-v1.json"
+SCHEMA_PATH = Path(localfiles.__file__).parent / "schemas" / "person-v1.json"
 SECRET = b"synthetic-test-secret-0123456789"
 ALL_ERRORS = dict.fromkeys(ERROR_TYPES, 1.0)
 

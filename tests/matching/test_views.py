@@ -266,3 +266,27 @@ def test_catalogue_page_lists_the_shipped_match_types(
         "Anställd som samtidigt får ekonomiskt bistånd",
     ):
         assert label in page
+
+
+def test_api_gives_own_matches_and_changes_status(
+    mw: MatchWorld, matched: tuple[Match, Match]
+) -> None:
+    from rest_framework.test import APIClient
+
+    mine, theirs = matched
+    api = APIClient()
+    api.force_authenticate(mw.user("linkoping", Role.CASE_OFFICER))
+    listing = api.get("/api/v1/matching/matches/").json()
+    assert [row["ref"] for row in listing["results"]] == [mine.ref]
+    assert "score" not in listing["results"][0]
+    assert api.get(f"/api/v1/matching/matches/{theirs.pk}/").status_code == 404
+    url = f"/api/v1/matching/matches/{mine.pk}/status/"
+    refused = api.post(url, {"status": "avslutad"}, format="json")
+    assert refused.status_code == 400 and "outcome" in refused.json()
+    closed = api.post(
+        url, {"status": "avslutad", "outcome": "redan_kant", "amount_stopped": 500}, format="json"
+    )
+    assert closed.status_code == 200 and closed.json()["outcome"] == "redan_kant"
+    analyst = APIClient()
+    analyst.force_authenticate(mw.user("linkoping", Role.ANALYST))
+    assert analyst.get("/api/v1/matching/matches/").json()["count"] == 0

@@ -15,13 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from samverkan.matching import localfiles, synthetic
+from samverkan.demo import synthetic
+from samverkan.matching import localfiles
 from samverkan.matching import services as match_services
 from samverkan.matching.models import Match
 from samverkan.organisations.models import Collaboration, Organisation
 
 SECRET = b"demo-hemlighet-for-samverkan-matchning-2026"
-SCHEMA = Path(synthetic.__file__).parent / "schemas" / "person-v1.json"
+SCHEMA = Path(localfiles.__file__).parent / "schemas" / "person-v1.json"
 
 
 def _month_before(today: date) -> tuple[date, date]:

@@ -688,7 +688,7 @@ def make_population(
     if size < 0:
         raise ValueError("size must not be negative")
     builder = _Builder(
-        rng=random.Random(f"samverkan-population-{seed}"),  # noqa: S311 - test data
+        rng=random.Random(f"samverkan-population-{seed}"),
         coordination_share=coordination_share,
         foreign_share=foreign_share,
         two_given_names_share=two_given_names_share,
@@ -897,7 +897,7 @@ def make_extracts(
         raise ValueError("at least one extract size is needed")
     if any(size < 0 for size in sizes) or not 0 <= overlap <= 1:
         raise ValueError("sizes must not be negative and overlap must be in [0, 1]")
-    rng = random.Random(f"samverkan-extracts-{seed}")  # noqa: S311 - test data
+    rng = random.Random(f"samverkan-extracts-{seed}")
     writer = _Writer(rng=rng, rates=rates, today=today or date.today())
     n = len(population)
     if sizes[0] > n:
