@@ -1,19 +1,25 @@
-"""Linkage kernel: Dice against a pure-Python reference, blocking, processes, selection."""
+"""Linkage kernel: Dice against a pure-Python reference, blocking, threads, selection."""
 
 from __future__ import annotations
 
 import base64
+import csv
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba.core.caching import CacheImpl
 from numpy.typing import NDArray
 
-from samverkan.matching import link
+from samverkan.matching import clk, link, localfiles
 from samverkan.matching.link import (
     CLK_BITS,
     CLK_BYTES,
@@ -25,6 +31,7 @@ from samverkan.matching.link import (
     one_to_one,
     token_pairs,
 )
+from samverkan.matching.schema import load_schema
 
 # --------------------------------------------------------------------------- helpers
 
@@ -221,31 +228,311 @@ def test_blocks_without_partner_give_nothing() -> None:
     assert candidate_pairs(a, b, 0.5, blocks=(["x", "y"], ["z", "w"]), workers=1) == []
 
 
-# --------------------------------------------------------------------------- processes
+# --------------------------------------------------------------------------- compiled kernel
 
 
-class SpyPool(ProcessPoolExecutor):
-    started = 0
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        SpyPool.started += 1
-        super().__init__(*args, **kwargs)
+def bytes_reference(a: NDArray[np.uint8], b: NDArray[np.uint8], threshold: float) -> list[Pair]:
+    xs = [int.from_bytes(row.tobytes()) for row in a]
+    ys = [int.from_bytes(row.tobytes()) for row in b]
+    return reference_pairs(xs, ys, threshold)
 
 
-def test_two_processes_give_the_same_result_as_one(
+@st.composite
+def kernel_inputs(draw: st.DrawFn) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """Two CLK arrays of one of several lengths (1 to 32 words, some not whole words), with
+    near copies, empty and full rows, and densities from sparse to dense."""
+    size = draw(st.sampled_from([1, 3, 8, 24, 40, 128, 136, 256]))
+    n_a, n_b = draw(st.integers(0, 25)), draw(st.integers(0, 25))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    density = draw(st.sampled_from([0.05, 0.3, 0.5, 0.9]))
+    a = np.packbits(rng.random((n_a, size * 8)) < rng.uniform(0, density, (n_a, 1)), axis=1)
+    b = np.packbits(rng.random((n_b, size * 8)) < rng.uniform(0, density, (n_b, 1)), axis=1)
+    for j in range(n_b):
+        kind = rng.integers(0, 6)
+        if kind <= 2 and n_a:  # a near copy of a row of a
+            flips = np.packbits(rng.random(size * 8) < 0.02 * kind)
+            b[j] = a[rng.integers(0, n_a)] ^ flips
+        elif kind == 3:
+            b[j] = 0
+        elif kind == 4:
+            b[j] = 255
+    if n_a and draw(st.booleans()):
+        a[rng.integers(0, n_a)] = 0
+    return a, b
+
+
+@settings(deadline=None, max_examples=150)
+@given(inputs=kernel_inputs(), data=st.data())
+def test_kernel_equals_brute_force(
+    inputs: tuple[NDArray[np.uint8], NDArray[np.uint8]], data: Any
+) -> None:
+    a, b = inputs
+    xs = [int.from_bytes(row.tobytes()) for row in a]
+    ys = [int.from_bytes(row.tobytes()) for row in b]
+    scores = sorted({reference_dice(x, y) for x in xs for y in ys} - {0.0})
+    threshold = data.draw(st.sampled_from([1e-9, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0, *scores]))
+    workers = data.draw(st.sampled_from([1, 2]))
+    first_check = data.draw(st.sampled_from([None, 1, 2, 3, 4]))
+    blocks = None
+    if data.draw(st.booleans()):
+        keys = st.sampled_from(["1961", "1975", "1990"])
+        blocks = (
+            data.draw(st.lists(keys, min_size=len(a), max_size=len(a))),
+            data.draw(st.lists(keys, min_size=len(b), max_size=len(b))),
+        )
+    tiny = data.draw(st.booleans())  # small tasks and a one-pair result buffer
+    with ExitStack() as stack:
+        if first_check is not None:
+            stack.enter_context(patch.object(link, "_first_check", lambda _: first_check))
+        if tiny:
+            stack.enter_context(patch.object(link, "_MIN_THREAD_COMPARISONS", 0))
+            stack.enter_context(patch.object(link, "_TILE_ROWS", 3))
+            stack.enter_context(patch.object(link, "_TILE_COLUMNS", 5))
+            stack.enter_context(patch.object(link, "_FIRST_BUFFER", 1))
+            stack.enter_context(patch.object(link, "_MAX_BUFFER", 2))
+        found = candidate_pairs(a, b, threshold, blocks=blocks, workers=workers)
+    assert found == reference_pairs(xs, ys, threshold, blocks)
+    assert all(type(score) is float for _, _, score in found)
+
+
+def test_required_common_bits_follow_the_float_score() -> None:
+    thresholds = [1e-9, 0.1, 0.5, 2 / 3, 0.7, 0.75, 0.8, 0.85, 6 / 7, 0.9, 0.99, 1.0]
+    thresholds += [2 * c / t for t in (7, 10, 13, 100) for c in range(1, t // 2 + 1)]
+    for threshold in thresholds:
+        for p in range(0, 41):
+            for q in range(0, 41):
+                total = p + q
+                reachable = [
+                    c for c in range(min(p, q) + 1) if total and 2 * c / total >= threshold
+                ]
+                required = link._required(p, q, threshold)
+                if reachable:
+                    assert required == reachable[0], (p, q, threshold)
+                else:
+                    assert required > min(p, q), (p, q, threshold)
+
+
+def test_popcount_window_keeps_every_feasible_count() -> None:
+    for threshold in [5e-324, 1e-300, 1e-9, 0.2, 0.5, 2 / 3, 0.8, 0.9, 0.97, 1.0]:
+        for p in range(0, 1025, 7):
+            least, most = link._feasible_counts(p, threshold, 1024)
+            for q in range(0, 1025):
+                if p + q and 2 * min(p, q) / (p + q) >= threshold:
+                    assert least <= q <= most, (p, q, threshold)
+
+
+def test_empty_inputs() -> None:
+    empty, some = to_array([]), to_array([1, 3, 7])
+    for a, b in ((empty, some), (some, empty), (empty, empty)):
+        assert candidate_pairs(a, b, 0.5) == []
+        assert candidate_pairs(a, b, 0.5, blocks=(["x"] * len(a), ["x"] * len(b))) == []
+        assert dice_matrix(a, b).shape == (len(a), len(b))
+
+
+def test_all_zero_clks_never_match() -> None:
+    zeros = np.zeros((30, CLK_BYTES), dtype=np.uint8)
+    for threshold in (1e-9, 0.5, 1.0):
+        assert candidate_pairs(zeros, zeros, threshold, workers=2) == []
+        assert candidate_pairs(zeros, random_clks(np.random.default_rng(1), 20), threshold) == []
+
+
+def test_threshold_one_finds_exactly_the_identical_clks() -> None:
+    rng = np.random.default_rng(8)
+    a = random_clks(rng, 40)
+    b = np.concatenate([a[::4], noisy_copies(rng, a[1::4], 0.001), random_clks(rng, 10)])
+    expected = bytes_reference(a, b, 1.0)
+    assert candidate_pairs(a, b, 1.0, workers=2) == expected
+    assert len(expected) >= 10
+    assert all(np.array_equal(a[i], b[j]) for i, j, _ in expected)
+
+
+@pytest.mark.parametrize("threshold", [1e-9, 1e-300, 5e-324])
+def test_tiny_threshold_finds_every_pair_with_a_common_bit(threshold: float) -> None:
+    rng = np.random.default_rng(9)
+    a, b = random_clks(rng, 30, 0.005), random_clks(rng, 20, 0.005)
+    found = candidate_pairs(a, b, threshold, workers=1)
+    assert found == bytes_reference(a, b, threshold)
+    assert len(found) == int(np.count_nonzero(dice_matrix(a, b)))
+    words = np.packbits(rng.random((30, 24 * 8)) < 0.01, axis=1)  # the generic loop
+    assert candidate_pairs(words, words, threshold) == bytes_reference(words, words, threshold)
+
+
+def test_more_pairs_than_the_buffer_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(10)
+    a, b = random_clks(rng, 60, 0.5), random_clks(rng, 50, 0.5)
+    expected = candidate_pairs(a, b, 0.3)
+    assert len(expected) == 3_000
+    monkeypatch.setattr(link, "_FIRST_BUFFER", 7)
+    monkeypatch.setattr(link, "_MAX_BUFFER", 16)
+    assert candidate_pairs(a, b, 0.3, workers=1) == expected
+
+
+@pytest.mark.parametrize("size", [8, 24, 136, 256])
+def test_other_lengths_use_the_generic_loop(size: int) -> None:
+    rng = np.random.default_rng(size)
+    a = np.packbits(rng.random((40, size * 8)) < 0.3, axis=1)
+    b = np.concatenate([a[:15] ^ np.packbits(rng.random((15, size * 8)) < 0.02, axis=1), a[20:]])
+    for threshold in (0.5, 0.8, 0.95):
+        assert candidate_pairs(a, b, threshold, workers=2) == bytes_reference(a, b, threshold)
+
+
+def test_every_first_check_gives_the_same_pairs(
     planted: tuple[NDArray[np.uint8], NDArray[np.uint8]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = planted
-    monkeypatch.setattr(link, "ProcessPoolExecutor", SpyPool)
-    monkeypatch.setattr(link, "_MIN_POOL_COMPARISONS", 0)  # small enough for a test
+    for threshold in (0.5, 0.7, 0.9):
+        expected = candidate_pairs(a, b, threshold, workers=1)
+        for first_check in (1, 2, 3, 4):
+            monkeypatch.setattr(link, "_first_check", lambda _, first=first_check: first)
+            assert candidate_pairs(a, b, threshold, workers=1) == expected
+            monkeypatch.undo()
+
+
+def test_early_checks_are_chosen_by_threshold(
+    planted: tuple[NDArray[np.uint8], NDArray[np.uint8]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = planted
+    chosen: dict[float, int] = {}
+    original = link._first_check
+
+    def spy(problem: Any) -> int:
+        chosen[problem.threshold] = original(problem)
+        return chosen[problem.threshold]
+
+    monkeypatch.setattr(link, "_first_check", spy)
+    for threshold in (0.2, 0.95):
+        candidate_pairs(a, b, threshold, workers=1)
+    # Random CLKs of density 0.3 share about 0.3 of their bits: a check pays only when the
+    # threshold is far above that.
+    assert chosen[0.2] == 4
+    assert chosen[0.95] <= 2
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    n_a=st.integers(0, 40),
+    n_b=st.integers(0, 40),
+    blocked=st.booleans(),
+    tile=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_tiles_cover_every_comparison_once(
+    n_a: int, n_b: int, blocked: bool, tile: tuple[int, int], seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    a, b = random_clks(rng, n_a).view(np.uint64), random_clks(rng, n_b).view(np.uint64)
+    blocks = None
+    if blocked:
+        blocks = (
+            [str(key) for key in rng.integers(0, 4, n_a)],
+            [str(key) for key in rng.integers(0, 4, n_b)],
+        )
+    rows, starts, stops, b_order = link._layout(a, b, blocks)
+    assert sorted(b_order.tolist()) == list(range(n_b))
+    expected = {
+        (int(rows[r]), position)
+        for r in range(len(rows))
+        for position in range(int(starts[r]), int(stops[r]))
+    }
+    if blocks is not None:  # exactly the same-block pairs
+        assert {(i, int(b_order[j])) for i, j in expected} == {
+            (i, j) for i in range(n_a) for j in range(n_b) if blocks[0][i] == blocks[1][j]
+        }
+    with patch.object(link, "_TILE_ROWS", tile[0]), patch.object(link, "_TILE_COLUMNS", tile[1]):
+        tiles = link._tiles(starts, stops)
+    covered: list[tuple[int, int]] = []
+    for start, stop, lo, hi, size in tiles:
+        assert 0 < size <= tile[0] * tile[1]
+        pairs = [
+            (int(rows[r]), position)
+            for r in range(start, stop)
+            for position in range(max(int(starts[r]), lo), min(int(stops[r]), hi))
+        ]
+        assert len(pairs) == size
+        covered.extend(pairs)
+    assert sorted(covered) == sorted(expected)
+
+
+def test_loops_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(CacheImpl, "_locator_classes", [])  # nowhere writable
+
+    def twice(x: int) -> int:
+        return 2 * x
+
+    with pytest.raises(RuntimeError, match="no locator"):
+        numba.njit(cache=True)(twice)
+    assert link._jit(twice)(21) == 42
+
+
+# --------------------------------------------------------------------------- encoding in chunks
+
+# clk.encode_each is what localfiles encodes a chunk of rows with (the keys derived once); it
+# belongs with the encoder's tests and is checked here until it moves there.
+
+
+def test_encode_each_keeps_going_past_a_bad_row(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures"
+    schema = load_schema(fixtures / "schema_v3.json")
+    with (fixtures / "people.csv").open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    secret = b"a-long-enough-secret-for-chunks"
+    bad = [list(row) for row in rows]
+    bad[3][3] = "1984-02-30"  # not a date
+    results = clk.encode_each(bad, schema, secret, first_row=2)
+    expected = clk.encode_rows(rows, schema, secret)
+    error = results[3]
+    assert isinstance(error, clk.RecordError)
+    assert (error.row, error.identifier) == (5, "fodelsedatum")
+    assert results[:3] + results[4:] == expected[:3] + expected[4:]
+
+    path = tmp_path / "people.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *bad])
+    result = localfiles.encode_file(
+        schema_path=fixtures / "schema_v3.json",
+        secret=secret,
+        input_path=path,
+        output_path=tmp_path / "out.json",
+        workers=1,
+    )
+    assert result.records == len(rows) - 1
+    assert [problem.split(",")[0] for problem in result.invalid] == ["rad 5"]
+    encoded = localfiles.read_encoded(tmp_path / "out.json")["records"]
+    assert [record["clk"] for record in encoded] == expected[:3] + expected[4:]
+
+
+# --------------------------------------------------------------------------- threads
+
+
+class SpyThreads(ThreadPoolExecutor):
+    started = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        SpyThreads.started += 1
+        super().__init__(*args, **kwargs)
+
+
+def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks of a few rows, threads even for tiny inputs: the paths big files take."""
+    monkeypatch.setattr(link, "_MIN_THREAD_COMPARISONS", 0)
+    monkeypatch.setattr(link, "_TILE_ROWS", 64)
+    monkeypatch.setattr(link, "_TILE_COLUMNS", 100)
+
+
+def test_two_threads_give_the_same_result_as_one(
+    planted: tuple[NDArray[np.uint8], NDArray[np.uint8]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = planted
+    monkeypatch.setattr(link, "ThreadPoolExecutor", SpyThreads)
+    small_tasks(monkeypatch)
     keys_a = [str(i % 3) for i in range(len(a))]
     keys_b = [str(j % 3) for j in range(len(b))]
-    before = SpyPool.started
+    before = SpyThreads.started
     assert candidate_pairs(a, b, 0.6, workers=2) == candidate_pairs(a, b, 0.6, workers=1)
     assert candidate_pairs(a, b, 0.6, workers=2, blocks=(keys_a, keys_b)) == candidate_pairs(
         a, b, 0.6, workers=1, blocks=(keys_a, keys_b)
     )
-    assert SpyPool.started == before + 2  # the pool really ran
+    assert SpyThreads.started == before + 2  # the threads really ran
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -254,7 +541,7 @@ def test_progress_reaches_the_total(
     workers: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(link, "_MIN_POOL_COMPARISONS", 0)
+    small_tasks(monkeypatch)
     a, b = planted
     calls: list[tuple[int, int]] = []
     candidate_pairs(
@@ -276,6 +563,17 @@ def test_progress_reaches_the_total(
         progress=lambda d, t: calls.append((d, t)),
     )
     assert calls[-1] == (100 * 10, 100 * 10)
+
+
+def test_progress_comes_in_steps_for_big_inputs() -> None:
+    # 4,000 × 3,000: several tasks with the real sizes, in the calling thread and in two.
+    rng = np.random.default_rng(5)
+    a, b = random_clks(rng, 4_000), random_clks(rng, 3_000)
+    for workers in (1, 2):
+        calls: list[tuple[int, int]] = []
+        candidate_pairs(a, b, 0.8, workers=workers, progress=lambda d, t, c=calls: c.append((d, t)))
+        assert len(calls) >= 4
+        assert calls[-1] == (12_000_000, 12_000_000)
 
 
 def test_progress_is_called_for_empty_input() -> None:

@@ -27,8 +27,8 @@ Functions are top level and take only picklable arguments, so they can run in wo
 processes. Errors in values are :class:`RecordError` in Swedish; they never contain the
 value itself (it may be a name or an identity number). The bit indices of a record are
 collected as bytes and set with numpy in one step (no per-bit Python loop); within one
-:func:`encode_rows` call the indices of repeated tokens are cached (never across calls, so
-no key material outlives the call).
+:func:`encode_rows` or :func:`encode_each` call the indices of repeated values and tokens
+are cached (never across calls, so no key material outlives the call).
 
 No Django; standard library and numpy.
 """
@@ -40,10 +40,11 @@ import binascii
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 import numpy as np
+from numpy.typing import NDArray
 
 from samverkan.matching.schema import (
     DATE_OUTPUT_FORMAT,
@@ -70,6 +71,7 @@ __all__ = [
     "check_header",
     "decode_clk",
     "dice",
+    "encode_each",
     "encode_record",
     "encode_rows",
     "feature_value",
@@ -83,6 +85,8 @@ _HASHES = {"SHA256": hashlib.sha256, "SHA512": hashlib.sha512}
 _SHORTS_PER_DIGEST = 32  # one BLAKE2b-512 digest = 32 unsigned 16-bit numbers
 _INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
 _MAX_CACHE = 1 << 16
+# Records whose filters are set in one numpy pass (a bit array of _BATCH × l bytes).
+_BATCH = 1024
 
 
 class RecordError(ValueError):
@@ -280,12 +284,69 @@ def _bloom_filter(indices: bytes | bytearray, length: int) -> bytes:
     return np.packbits(bits).tobytes()
 
 
-def _encode(
+def _bloom_filters(records: Sequence[bytes], length: int) -> NDArray[np.uint8]:
+    """:func:`_bloom_filter` of each of ``records`` (indices as bytes), in one numpy pass:
+    an ``(len(records), length / 8)`` array, one filter per row."""
+    counts = np.fromiter((len(indices) // 2 for indices in records), np.intp, len(records))
+    positions = np.frombuffer(b"".join(records), dtype="<u2") & (length - 1)
+    bits = np.zeros((len(records), length), dtype=np.uint8)
+    bits[np.repeat(np.arange(len(records)), counts), positions] = 1
+    return np.packbits(bits, axis=1)
+
+
+class _Cache:
+    """Bit indices already computed within one call: per token, and per whole value.
+
+    A value's indices depend only on its feature and its text, so a repeated value (a
+    common name, a sex, a household size) costs one dictionary look-up. Both tables are
+    emptied when they reach ``_MAX_CACHE`` entries.
+    """
+
+    __slots__ = ("tokens", "values")
+
+    def __init__(self) -> None:
+        self.tokens: dict[tuple[int, bytes, int], bytes] = {}
+        self.values: dict[tuple[int, str], bytes] = {}
+
+
+def _feature_indices(
+    column: int, feature: Feature, value: str, key: bytes, cache: _Cache | None
+) -> bytes:
+    """The bit indices (see :func:`_token_indices`) of one value, all tokens together."""
+    try:
+        text = feature_value(feature, value)
+    except RecordError as e:
+        raise RecordError(e.reason, feature.identifier, column) from None
+    tokens = tokenize(feature.hashing.comparison, text)
+    if not tokens:
+        return b""
+    encoding = feature.encoding
+    counts = _insertions(feature.hashing.strategy, len(tokens))
+    indices = bytearray()
+    for token, k in zip(tokens, counts, strict=True):
+        if k == 0:
+            continue
+        data = token.encode(encoding)
+        if cache is None:
+            indices += _token_indices(data, k, key)
+            continue
+        slot = (column, data, k)
+        chunk = cache.tokens.get(slot)
+        if chunk is None:
+            if len(cache.tokens) >= _MAX_CACHE:
+                cache.tokens.clear()
+            chunk = cache.tokens[slot] = _token_indices(data, k, key)
+        indices += chunk
+    return bytes(indices)
+
+
+def _record_indices(
     values: Sequence[str],
     schema: LinkageSchema,
     keys: tuple[bytes, ...],
-    cache: dict[tuple[int, bytes, int], bytes] | None,
+    cache: _Cache | None,
 ) -> bytes:
+    """The bit indices of all features of one record (see :func:`_token_indices`)."""
     features = schema.features
     if isinstance(values, str | bytes):
         raise RecordError("posten måste vara en lista med värden, inte en enda text")
@@ -295,30 +356,17 @@ def _encode(
     for column, (feature, value, key) in enumerate(zip(features, values, keys, strict=True)):
         if isinstance(feature, IgnoredFeature):
             continue
-        try:
-            text = feature_value(feature, value)
-        except RecordError as e:
-            raise RecordError(e.reason, feature.identifier, column) from None
-        tokens = tokenize(feature.hashing.comparison, text)
-        if not tokens:
+        if cache is None or type(value) is not str:
+            indices += _feature_indices(column, feature, value, key, None)
             continue
-        encoding = feature.encoding
-        counts = _insertions(feature.hashing.strategy, len(tokens))
-        for token, k in zip(tokens, counts, strict=True):
-            if k == 0:
-                continue
-            data = token.encode(encoding)
-            if cache is None:
-                indices += _token_indices(data, k, key)
-                continue
-            slot = (column, data, k)
-            chunk = cache.get(slot)
-            if chunk is None:
-                if len(cache) >= _MAX_CACHE:
-                    cache.clear()
-                chunk = cache[slot] = _token_indices(data, k, key)
-            indices += chunk
-    return _bloom_filter(indices, schema.l)
+        slot = (column, value)
+        chunk = cache.values.get(slot)
+        if chunk is None:
+            if len(cache.values) >= _MAX_CACHE:
+                cache.values.clear()
+            chunk = cache.values[slot] = _feature_indices(column, feature, value, key, cache)
+        indices += chunk
+    return bytes(indices)
 
 
 def encode_record(values: Sequence[str], schema: LinkageSchema, secret: bytes) -> bytes:
@@ -328,7 +376,9 @@ def encode_record(values: Sequence[str], schema: LinkageSchema, secret: bytes) -
     :class:`RecordError` for a bad record, ``ValueError``/``TypeError`` for a bad secret.
     For many records use :func:`encode_rows`, which derives the keys once.
     """
-    return _encode(values, schema, _feature_keys(schema, secret), None)
+    return _bloom_filter(
+        _record_indices(values, schema, _feature_keys(schema, secret), None), schema.l
+    )
 
 
 def encode_rows(
@@ -343,16 +393,62 @@ def encode_rows(
     A bad value raises :class:`RecordError` with ``row`` = ``first_row`` + its position
     (pass ``first_row=2`` for a CSV file whose first line is a header).
     """
-    keys = _feature_keys(schema, secret)
-    cache: dict[tuple[int, bytes, int], bytes] = {}
     out: list[str] = []
+    for result in _encode_each(rows, schema, secret, first_row, stop=True):
+        assert isinstance(result, str)
+        out.append(result)
+    return out
+
+
+def encode_each(
+    rows: Iterable[Sequence[str]],
+    schema: LinkageSchema,
+    secret: bytes,
+    *,
+    first_row: int = 1,
+) -> list[str | RecordError]:
+    """Like :func:`encode_rows`, but a bad record does not stop the others: its place in the
+    result holds its :class:`RecordError` (``row`` set as there) instead of a CLK.
+
+    The keys are derived once for all ``rows`` (a few HMACs, far more than hashing one
+    record's tokens): encode many records per call, not one.
+    """
+    return list(_encode_each(rows, schema, secret, first_row, stop=False))
+
+
+def _encode_each(
+    rows: Iterable[Sequence[str]],
+    schema: LinkageSchema,
+    secret: bytes,
+    first_row: int,
+    *,
+    stop: bool,
+) -> Iterator[str | RecordError]:
+    keys = _feature_keys(schema, secret)
+    cache = _Cache()
+    batch: list[bytes | RecordError] = []
     for index, row in enumerate(rows):
         try:
-            clk = _encode(row, schema, keys, cache)
+            batch.append(_record_indices(row, schema, keys, cache))
         except RecordError as e:
-            raise e.at_row(first_row + index) from None
-        out.append(base64.b64encode(clk).decode("ascii"))
-    return out
+            if stop:
+                raise e.at_row(first_row + index) from None
+            batch.append(e.at_row(first_row + index))
+        if len(batch) == _BATCH:
+            yield from _finish(batch, schema.l)
+            batch = []
+    yield from _finish(batch, schema.l)
+
+
+def _finish(batch: list[bytes | RecordError], length: int) -> Iterator[str | RecordError]:
+    """Base64 CLKs of a batch of records' indices; errors stay in their places."""
+    good = [item for item in batch if not isinstance(item, RecordError)]
+    filters = iter(_bloom_filters(good, length))
+    for item in batch:
+        if isinstance(item, RecordError):
+            yield item
+        else:
+            yield base64.b64encode(next(filters).tobytes()).decode("ascii")
 
 
 def check_header(columns: Sequence[str], schema: LinkageSchema) -> None:
