@@ -373,3 +373,26 @@ def test_the_owner_deletes_encodings_early(mw: MatchWorld) -> None:
     match_services.delete_encodings(actor=mw.user("stangastaden"), dataset=dataset)
     dataset.refresh_from_db()
     assert not dataset.has_encodings
+
+
+def test_a_pair_of_two_own_records_gives_one_match_with_both_references(
+    mw: MatchWorld,
+) -> None:
+    from samverkan.matching import matchtypes
+    from samverkan.matching.models import MatchTypeCatalogueVersion
+
+    text = matchtypes.default_text().replace(
+        "    priority: 2\n    recipients: [second]",
+        "    priority: 2\n    recipients: [first, second]",
+    )
+    assert text != matchtypes.default_text()
+    MatchTypeCatalogueVersion.objects.create(document=text, note="Båda sidor")
+    who = person(1)
+    employees = mw.upload("linkoping", "anstallda", [Record(who)])
+    benefits = mw.upload("linkoping", "ekonomiskt_bistand", [Record(who)])
+    mw.run(["anstalld_med_bistand"])
+    (match,) = matches_of(mw, "linkoping")
+    assert match.counterpart == mw.org("linkoping")
+    assert match.dataset_id == employees.pk and match.own_counterpart_ref
+    assert match.own_counterpart_ref != match.ref
+    assert benefits.record_count == 1

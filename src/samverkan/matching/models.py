@@ -193,6 +193,12 @@ class Match(ScopedRecord):
         related_name="+",
         verbose_name=_("counterpart"),
     )
+    own_counterpart_ref = models.CharField(
+        _("your other record's reference"),
+        max_length=64,
+        blank=True,
+        help_text=_("Only when both records of the pair are the organisation's own."),
+    )
     counterpart_dataset_type = models.CharField(
         _("counterpart's dataset type"), max_length=30, choices=DATASET_TYPE_CHOICES
     )

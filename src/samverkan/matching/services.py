@@ -407,8 +407,14 @@ def _store_matches(
                 number = next(numbers)
                 band = catalogue.band_for(score=pair.score, token=pair.token)
                 pair_id = uuid.uuid4()
+                owners_done: set[int] = set()
                 for own, other, is_first in sides:
+                    if datasets[own].owner_id in owners_done:
+                        continue  # both records are this organisation's: one row
+                    owners_done.add(datasets[own].owner_id)
                     index = pair.first if is_first else pair.second
+                    other_index = pair.second if is_first else pair.first
+                    same_owner = datasets[other].owner_id == datasets[own].owner_id
                     rows.append(
                         Match(
                             owner_id=datasets[own].owner_id,
@@ -422,6 +428,9 @@ def _store_matches(
                             dataset=datasets[own],
                             ref=stored(own).refs[index],
                             counterpart_id=datasets[other].owner_id,
+                            own_counterpart_ref=(
+                                stored(other).refs[other_index] if same_owner else ""
+                            ),
                             counterpart_dataset_type=datasets[other].dataset_type,
                             band=band.key,
                             band_label=band.label.sv,
