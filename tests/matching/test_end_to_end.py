@@ -25,19 +25,6 @@ SCHEMA = Path(localfiles.__file__).parent / "schemas" / "person-v1.json"
 HEADER = [*synthetic.COLUMNS, "fran", "till"]
 
 
-def _clean_row(person: synthetic.Person) -> list[str]:
-    return [
-        person.personnummer,
-        person.fornamn,
-        person.efternamn,
-        person.fodelsedatum.isoformat(),
-        person.kon,
-        person.adress,
-        person.postnummer,
-        person.ort,
-    ]
-
-
 def _register(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -82,15 +69,15 @@ def test_registers_to_revealed_rows(mw: MatchWorld, tmp_path: Path) -> None:
     # 30–34 with leases that overlap October, 35–39 whose Stångåstaden lease ended in
     # August. Person 36 is written without identity number and with a typo in the surname.
     stangastaden = [
-        [*_clean_row(p), "2020-01-01", "2026-08-31" if 35 <= i <= 39 else ""]
+        [*p.values(), "2020-01-01", "2026-08-31" if 35 <= i <= 39 else ""]
         for i, p in enumerate(people[:40])
     ]
-    stangastaden.append([*_clean_row(people[79]), "2026-13", ""])  # a bad month
+    stangastaden.append([*people[79].values(), "2026-13", ""])  # a bad month
     hyresbostader = []
     for i, p in enumerate(people[30:70], start=30):
         if i == 36:
             p = replace(p, personnummer="", efternamn=p.efternamn + "h")
-        hyresbostader.append([*_clean_row(p), "2026-09", ""])
+        hyresbostader.append([*p.values(), "2026-09", ""])
     a_file, a_map, a_err = _encode(
         tmp_path, "a", _register(tmp_path / "a.csv", stangastaden), secret
     )

@@ -1,4 +1,5 @@
-"""A strict YAML loader for configuration documents (questionnaires, the legal toolbox).
+"""A strict YAML loader for configuration documents (questionnaires, the legal toolbox,
+the match type catalogue).
 
 Pure: PyYAML only. PyYAML follows YAML 1.1, where ``no``, ``yes``, ``on`` and ``off`` are
 booleans, ``30_49`` is the integer 3049, ``017`` is octal and ``1:30`` is sexagesimal. Option
@@ -10,10 +11,12 @@ given twice in one mapping is an error (with a Swedish message), not a silent ov
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import yaml
+
+T = TypeVar("T")
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -108,3 +111,13 @@ def load(text: str) -> Any:
         raise DocumentError(f"Dokumentet är inte giltig YAML: {exc}") from None
     except RecursionError:
         raise DocumentError("Dokumentet är för djupt nästlat") from None
+
+
+def parse_text(text: str, parse: Callable[[Any], T], error: Callable[[list[str]], Exception]) -> T:
+    """Load ``text`` with the strict rules and build a document with ``parse``; a YAML
+    problem becomes ``error([message])`` (the document's own error type)."""
+    try:
+        data = load(text)
+    except DocumentError as exc:
+        raise error([str(exc)]) from None
+    return parse(data)

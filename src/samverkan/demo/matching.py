@@ -30,21 +30,6 @@ def _month_before(today: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
-def _row(person: synthetic.Person, start: str = "", end: str = "") -> list[str]:
-    return [
-        person.personnummer,
-        person.fornamn,
-        person.efternamn,
-        person.fodelsedatum.isoformat(),
-        person.kon,
-        person.adress,
-        person.postnummer,
-        person.ort,
-        start,
-        end,
-    ]
-
-
 def _shown(person: synthetic.Person) -> dict[str, str]:
     return {
         "Personnummer": person.personnummer,
@@ -78,7 +63,7 @@ def _upload(
     with register.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([*synthetic.COLUMNS, "fran", "till"])
-        writer.writerows(_row(p, start, end) for p, start, end in people)
+        writer.writerows([*p.values(), start, end] for p, start, end in people)
     encoded, mapping = register.with_suffix(".json"), register.with_suffix(".map.csv")
     localfiles.encode_file(
         schema_path=SCHEMA,

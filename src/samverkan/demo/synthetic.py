@@ -357,6 +357,19 @@ class Person:
     def is_coordination_number(self) -> bool:
         return int(self.personnummer[6:8]) > 60
 
+    def values(self) -> list[str]:
+        """The person as a clean register row, in :data:`COLUMNS` order."""
+        return [
+            self.personnummer,
+            self.fornamn,
+            self.efternamn,
+            self.fodelsedatum.isoformat(),
+            self.kon,
+            self.adress,
+            self.postnummer,
+            self.ort,
+        ]
+
 
 @dataclass(frozen=True, slots=True)
 class Row:

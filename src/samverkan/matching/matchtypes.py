@@ -422,11 +422,7 @@ def parse_mapping(data: object) -> Catalogue:
 
 
 def parse_catalogue(text: str) -> Catalogue:
-    try:
-        data = yaml12.load(text)
-    except yaml12.DocumentError as exc:
-        raise CatalogueError([str(exc)]) from None
-    return parse_mapping(data)
+    return yaml12.parse_text(text, parse_mapping, CatalogueError)
 
 
 def default_text() -> str:

@@ -15,12 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from samverkan.core.pdf import pdf_response
 from samverkan.core.scoping import get_scope
 from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
 from samverkan.matching import matchtypes, priority, selectors, services
@@ -585,11 +585,4 @@ def report_view(request: HttpRequest, fmt: str = "html") -> HttpResponse:
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="matchning-utfall.csv"'
         return response
-    from weasyprint import HTML
-
-    pdf = HTML(
-        string=render_to_string("matching/report_pdf.html", context, request=request)
-    ).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="matchning-utfall.pdf"'
-    return response
+    return pdf_response(request, "matching/report_pdf.html", context, "matchning-utfall.pdf")

@@ -510,11 +510,7 @@ def parse_mapping(data: object) -> Toolbox:
 
 def parse_toolbox(text: str) -> Toolbox:
     """Parse and validate a toolbox written in YAML; see :func:`parse_mapping`."""
-    try:
-        data = yaml12.load(text)
-    except yaml12.DocumentError as exc:
-        raise ToolboxError([str(exc)]) from None
-    return parse_mapping(data)
+    return yaml12.parse_text(text, parse_mapping, ToolboxError)
 
 
 def load_default() -> Toolbox:

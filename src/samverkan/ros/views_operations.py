@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.core.pdf import pdf_response
 from samverkan.core.scoping import get_scope
 from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
 from samverkan.organisations.models import Organisation
@@ -325,19 +325,13 @@ def follow_up_done(request: HttpRequest, pk: Any, task: int) -> HttpResponse:
 @require_GET
 @login_required
 def briefing_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
-    from weasyprint import HTML
-
     operation = selectors.operation_get(user=request.user, pk=pk)
     context = _operation_context(request, operation)
-    html = render_to_string("ros/briefing.html", context, request=request)
     with transaction.atomic():
         audit.record(
             actor=request.user, action=AuditAction.EXPORT, obj=operation, details={"format": "pdf"}
         )
-    pdf = HTML(string=html).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="insats-underlag.pdf"'
-    return response
+    return pdf_response(request, "ros/briefing.html", context, "insats-underlag.pdf")
 
 
 @require_GET
@@ -404,11 +398,4 @@ def outcome_view(request: HttpRequest, fmt: str = "html") -> HttpResponse:
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="insatsresultat.csv"'
         return response
-    from weasyprint import HTML
-
-    pdf = HTML(
-        string=render_to_string("ros/outcomes_pdf.html", context, request=request)
-    ).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="insatsresultat.pdf"'
-    return response
+    return pdf_response(request, "ros/outcomes_pdf.html", context, "insatsresultat.pdf")

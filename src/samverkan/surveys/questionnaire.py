@@ -1038,11 +1038,7 @@ def parse_mapping(data: object) -> Questionnaire:
 
 def parse_yaml(text: str) -> Questionnaire:
     """Parse and validate a questionnaire written in YAML; see :func:`parse_mapping`."""
-    try:
-        data = yaml12.load(text)
-    except yaml12.DocumentError as exc:
-        raise QuestionnaireError([str(exc)]) from None
-    return parse_mapping(data)
+    return yaml12.parse_text(text, parse_mapping, QuestionnaireError)
 
 
 def load_default() -> Questionnaire:
