@@ -683,7 +683,7 @@ def candidate_pairs(
     if workers is None:
         workers = os.cpu_count() or 1
     if workers < 1:
-        raise ValueError("Antalet processer ska vara minst 1.")
+        raise ValueError("Antalet trådar ska vara minst 1.")
     a_words, b_words = _pair_words(a, b)
     rows, starts, stops, b_order = _layout(a_words, b_words, blocks)
     total = int((stops - starts).sum())

@@ -15,6 +15,8 @@ class Command(BaseCommand):
         "Privacy-preserving matching. 'encode' runs at the data owner without the server; "
         "'link' compares two encoded files; 'reveal' re-identifies the owner's own matches."
     )
+    # Runs offline at the data owner: no database or project checks are needed.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
