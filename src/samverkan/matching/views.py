@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -156,8 +157,6 @@ def _match_context(request: HttpRequest, match: Match, **forms: Any) -> dict[str
     allowed = TRANSITIONS[MatchStatus(match.status)]
     status_choices = [(value, label) for value, label in STATUS_CHOICES if value in allowed]
     can_change = Match.objects.allowed(request.user, Action.CHANGE, match.pk)
-    from django.conf import settings
-
     return {
         "match": match,
         "match_type": match_type,
@@ -176,7 +175,6 @@ def _match_context(request: HttpRequest, match: Match, **forms: Any) -> dict[str
         or ExchangeForm(catalogue=catalogue, language=lang),
         "reveal_form": forms.get("reveal_form") or RevealForm(),
         "revealed": forms.get("revealed"),
-        "legal_bases": {b.key: b.label.get(lang) for b in catalogue.legal_bases},
     }
 
 
