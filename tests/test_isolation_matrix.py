@@ -239,7 +239,7 @@ def _match(world: Any, marker: str) -> Record:
     )
     match_services.execute_run(run=run)
     match = Match.objects.get(owner=world.orgs["linkoping"])
-    Match.objects.filter(pk=match.pk).update(match_type_label=marker)
+    Match.objects.filter(pk=match.pk).update(match_type_label={"sv": marker, "en": marker})
     match.refresh_from_db()
     return Record(match, _share_directly(match))
 

@@ -290,3 +290,16 @@ def test_api_gives_own_matches_and_changes_status(
     analyst = APIClient()
     analyst.force_authenticate(mw.user("linkoping", Role.ANALYST))
     assert analyst.get("/api/v1/matching/matches/").json()["count"] == 0
+
+
+def test_english_pages_show_english_labels(
+    mw: MatchWorld, matched: tuple[Match, Match], client: Any, login: Any, settings: Any
+) -> None:
+    login(mw.user("linkoping", Role.CASE_OFFICER))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/matchning/").content.decode()
+    assert "Financial assistance from two municipalities in the same month" in page
+    assert "never proof" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    page = client.get("/matchning/").content.decode()
+    assert "Ekonomiskt bistånd från två kommuner samma månad" in page

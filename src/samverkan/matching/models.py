@@ -181,7 +181,8 @@ class Match(ScopedRecord):
     pair = models.UUIDField(default=uuid.uuid4)
     number = models.CharField(_("match number"), max_length=20)
     match_type = models.CharField(_("match type"), max_length=50)
-    match_type_label = models.CharField(_("match type"), max_length=200)
+    # Labels as they were when the run was made, {"sv": …, "en": …}.
+    match_type_label = models.JSONField(_("match type"), default=dict)
     priority = models.PositiveSmallIntegerField(_("priority"))
     dataset = models.ForeignKey(
         EncodedDataset, on_delete=models.PROTECT, related_name="+", verbose_name=_("dataset")
@@ -203,7 +204,7 @@ class Match(ScopedRecord):
         _("counterpart's dataset type"), max_length=30, choices=DATASET_TYPE_CHOICES
     )
     band = models.CharField(_("score band"), max_length=50)
-    band_label = models.CharField(_("score band"), max_length=200)
+    band_label = models.JSONField(_("score band"), default=dict)
     via_token = models.BooleanField(_("matched on identity number"), default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=STATUS_CHOICES, default=MatchStatus.NEW.value

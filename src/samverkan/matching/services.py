@@ -423,7 +423,7 @@ def _store_matches(
                             pair=pair_id,
                             number=number,
                             match_type=match_type.key,
-                            match_type_label=match_type.label.sv,
+                            match_type_label={"sv": match_type.label.sv, "en": match_type.label.en},
                             priority=match_type.priority,
                             dataset=datasets[own],
                             ref=stored(own).refs[index],
@@ -433,7 +433,7 @@ def _store_matches(
                             ),
                             counterpart_dataset_type=datasets[other].dataset_type,
                             band=band.key,
-                            band_label=band.label.sv,
+                            band_label={"sv": band.label.sv, "en": band.label.en},
                             via_token=pair.token,
                         )
                     )

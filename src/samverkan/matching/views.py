@@ -132,7 +132,7 @@ def match_export(request: HttpRequest) -> HttpResponse:
             [
                 match.number,
                 match.match_type,
-                match.match_type_label,
+                match.match_type_label.get("sv", ""),
                 match.ref,
                 str(match.dataset_id),
                 match.counterpart.name,
