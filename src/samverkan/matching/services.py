@@ -340,6 +340,7 @@ def execute_run(*, run: MatchRun, progress: Progress | None = None) -> dict[str,
         work = [(t, i, j) for t in types for i, j in engine.plan(t, infos)]
         total = sum(engine.comparisons(t, infos[i], infos[j]) for t, i, j in work) or 1
         done = 0
+        last_percent = [-1]
         loaded: dict[int, uploads.StoredEncodings] = {}
 
         def stored(position: int) -> uploads.StoredEncodings:
@@ -354,9 +355,14 @@ def execute_run(*, run: MatchRun, progress: Progress | None = None) -> dict[str,
             label = match_type.label.sv
             step = engine.comparisons(match_type, infos[i], infos[j])
 
-            def report(current: int, _total: int, base: int = done, name: str = label) -> None:
-                if progress is not None:
-                    progress(min(base + current, total), total, name)
+            def report(current: int, part: int, base: int = done, name: str = label) -> None:
+                # At most one progress write per percent, and always the last of a step.
+                if progress is None:
+                    return
+                reached = min(base + current, total)
+                if current >= part or reached * 100 // total > last_percent[0]:
+                    last_percent[0] = reached * 100 // total
+                    progress(reached, total, name)
 
             found = engine.compare(
                 match_type,
