@@ -79,7 +79,9 @@ class EncodedDataset(ScopedRecord):
     encodings_expire_at = models.DateTimeField(_("encodings deleted after"))
     encodings_deleted_at = models.DateTimeField(_("encodings deleted"), null=True, blank=True)
 
-    retention_date_field = "created_at"
+    # The row is kept (matches refer to it); its encodings expire after
+    # SAMVERKAN_MATCH_ENCODING_DAYS (services.delete_expired_encodings).
+    retention_date_field = ""
 
     class Meta:
         ordering = ["-created_at"]

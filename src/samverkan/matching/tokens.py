@@ -16,6 +16,7 @@ Pure functions, standard library only, no Django.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from datetime import date
@@ -42,9 +43,11 @@ MIN_SECRET_BYTES = 16
 _HASH_LEN = hashlib.sha256().digest_size
 
 
+@functools.lru_cache(maxsize=16)
 def hkdf_sha256(ikm: bytes, *, info: bytes, salt: bytes = b"", length: int = _HASH_LEN) -> bytes:
     """HKDF with SHA-256 (RFC 5869): extract with ``salt`` (default: 32 zero bytes), expand.
-    The same construction as the encoder's key derivation (``clk._hkdf``)."""
+    The same construction as the encoder's key derivation (``clk._hkdf``). Cached: a file
+    is encoded with one secret, so the keys are derived once, not once per row."""
     if not 0 < length <= 255 * _HASH_LEN:
         raise ValueError("HKDF kan inte ge så många byte.")
     return _hkdf(ikm, length, "SHA256", salt or None, info)
