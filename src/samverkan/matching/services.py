@@ -315,7 +315,7 @@ def _next_numbers(year: int, count: int) -> list[str]:
         .first()
     )
     start = int(last[len(prefix) :]) + 1 if last else 1
-    return [f"{prefix}{n:05d}" for n in range(start, start + count)]
+    return [f"{prefix}{n:06d}" for n in range(start, start + count)]
 
 
 def execute_run(*, run: MatchRun, progress: Progress | None = None) -> dict[str, Any]:
