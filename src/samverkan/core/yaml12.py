@@ -12,11 +12,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import yaml
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Label:
+    """A user-visible text of a configuration document, in Swedish and English."""
+
+    sv: str
+    en: str
+
+    def get(self, language: str) -> str:
+        """The text in ``language`` (``sv`` or ``en``); Swedish for any other code."""
+        return self.en if language == "en" else self.sv
+
+    def __str__(self) -> str:
+        return self.sv
 
 
 class StrictLoader(yaml.SafeLoader):

@@ -26,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 from samverkan.core import yaml12
+from samverkan.core.yaml12 import Label
 from samverkan.core.yaml12 import describe_kind as _kind
 from samverkan.core.yaml12 import shorten as _short
 
@@ -65,18 +66,6 @@ class DatasetType(StrEnum):
 class Recipient(StrEnum):
     FIRST = "first"
     SECOND = "second"
-
-
-@dataclass(frozen=True)
-class Label:
-    sv: str
-    en: str
-
-    def get(self, language: str) -> str:
-        return self.en if language == "en" else self.sv
-
-    def __str__(self) -> str:
-        return self.sv
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from samverkan.core import yaml12
+from samverkan.core.yaml12 import Label
 from samverkan.core.yaml12 import describe_kind as _kind
 from samverkan.core.yaml12 import shorten as _short
 
@@ -79,21 +80,6 @@ class Outcome(StrEnum):
 
 # --------------------------------------------------------------------------------------------
 # Model
-
-
-@dataclass(frozen=True)
-class Label:
-    """A user-visible text in Swedish and English."""
-
-    sv: str
-    en: str
-
-    def get(self, language: str) -> str:
-        """The text in ``language`` (``sv`` or ``en``); Swedish for any other code."""
-        return self.en if language == "en" else self.sv
-
-    def __str__(self) -> str:
-        return self.sv
 
 
 @dataclass(frozen=True)
