@@ -396,3 +396,19 @@ def test_a_pair_of_two_own_records_gives_one_match_with_both_references(
     assert match.dataset_id == employees.pk and match.own_counterpart_ref
     assert match.own_counterpart_ref != match.ref
     assert benefits.record_count == 1
+
+
+def test_queue_applicant_with_a_lease_and_employee_with_benefits(mw: MatchWorld) -> None:
+    tenant, employee, bystander = person(1), person(2), person(3)
+    mw.upload("stangastaden", "bostadsko", [Record(tenant), Record(bystander)])
+    mw.upload("hyresbostader", "hyresgaster", [Record(tenant)])
+    mw.upload("linkoping", "anstallda", [Record(employee), Record(bystander, end="2026-09")])
+    mw.upload("norrkoping", "ekonomiskt_bistand", [Record(employee), Record(bystander)])
+    mw.run(["bostadsko_redan_hyresgast", "anstalld_med_bistand"])
+    # The queue's owner gets the queue match; the landlord is not told.
+    assert [m.match_type for m in matches_of(mw, "stangastaden")] == ["bostadsko_redan_hyresgast"]
+    assert not matches_of(mw, "hyresbostader")
+    # The benefits side gets the employee match; the employer is not told, and an
+    # employment that ended before the month does not match.
+    assert [m.match_type for m in matches_of(mw, "norrkoping")] == ["anstalld_med_bistand"]
+    assert not matches_of(mw, "linkoping")

@@ -169,7 +169,7 @@ def parse(data: bytes, *, period_start: date, period_end: date) -> ParsedUpload:
             errors.append(f"{where}: from/to ska vara datum (ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM).")
             continue
         assert start is not None and stop is not None
-        if stop < start:
+        if stop < start and record.get("from") and record.get("to"):
             errors.append(f"{where}: to ligger före from.")
             continue
         starts[index] = max(start, first_day)
