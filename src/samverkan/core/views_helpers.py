@@ -11,6 +11,14 @@ from django.core.exceptions import ValidationError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def ui_language() -> str:
+    """The language of the current request's pages for texts kept per language in
+    configuration documents: "en" for English, else "sv"."""
+    from django.utils.translation import get_language
+
+    return "en" if (get_language() or "sv").startswith("en") else "sv"
+
+
 def scoped(model: type[Any]) -> Callable[[F], F]:
     """Declare which scoped model a view shows. The isolation test matrix uses this to
     exercise every list, detail and export view with records of other organisations."""

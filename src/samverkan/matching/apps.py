@@ -5,16 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _purge_encodings(actor: Any, dry_run: bool) -> int:
-    from django.utils import timezone
-
     from samverkan.matching import services
-    from samverkan.matching.models import EncodedDataset
 
-    if dry_run:
-        return EncodedDataset.objects.filter(
-            encodings_deleted_at__isnull=True, encodings_expire_at__lte=timezone.now()
-        ).count()
-    return services.delete_expired_encodings(actor=actor)
+    return services.delete_expired_encodings(actor=actor, dry_run=dry_run)
 
 
 class MatchingConfig(AppConfig):

@@ -18,7 +18,7 @@ import secrets as random_secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -179,20 +179,29 @@ def encode_file(
     return result
 
 
-_PERIOD_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+_PERIOD_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?", re.ASCII)
+
+
+def period_bounds(text: str) -> tuple[date, date]:
+    """First and last day of a period written as a date (YYYY-MM-DD) or a month (YYYY-MM).
+    ValueError for anything else."""
+    if not _PERIOD_RE.fullmatch(text):
+        raise ValueError(text)
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        return day, day
+    year, month = int(text[:4]), int(text[5:])
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
 
 
 def _period_value(text: str) -> str | None:
-    """A period end as written (YYYY-MM-DD or YYYY-MM), None when empty; ValueError else."""
+    """A period end as written, None when empty; ValueError when not a date or month."""
     text = text.strip()
     if not text:
         return None
-    if not _PERIOD_RE.fullmatch(text):
-        raise ValueError
-    if len(text) == 10:
-        date.fromisoformat(text)
-    elif not 1 <= int(text[5:]) <= 12:
-        raise ValueError
+    period_bounds(text)
     return text
 
 
@@ -233,8 +242,7 @@ def _split_periods(
         else:
             start = values[0] if from_column else None
             end = values[-1] if to_column else None
-            # Compare first and last possible days; a month covers all its days.
-            if start and end and end.ljust(10, "\uffff") < start:
+            if start and end and period_bounds(end)[1] < period_bounds(start)[0]:
                 periods[number] = f"rad {number}: perioden slutar innan den börjar"
             else:
                 periods[number] = (start, end)

@@ -151,12 +151,15 @@ def delete_encodings(*, actor: Any, dataset: EncodedDataset) -> None:
         )
 
 
-def delete_expired_encodings(*, actor: Any | None = None) -> int:
-    """Delete every encoding past its time (``SAMVERKAN_MATCH_ENCODING_DAYS``)."""
+def delete_expired_encodings(*, actor: Any | None = None, dry_run: bool = False) -> int:
+    """Delete every encoding past its time (``SAMVERKAN_MATCH_ENCODING_DAYS``); with
+    ``dry_run`` only count them."""
     with transaction.atomic():
         expired = EncodedDataset.objects.filter(
             encodings_deleted_at__isnull=True, encodings_expire_at__lte=timezone.now()
         )
+        if dry_run:
+            return expired.count()
         ids = _erase_encodings(expired)
         if ids:
             audit.record(

@@ -61,18 +61,13 @@ def day_number(value: date) -> int:
     return (value - _EPOCH).days
 
 
-def _parse_day(text: object, *, end: bool) -> int | None:
-    """ISO date (YYYY-MM-DD) or month (YYYY-MM: first or last day) as a day number."""
+def _parse_day(text: object, *, end: bool) -> int:
+    """A date or month (see :func:`localfiles.period_bounds`) as its first or last day's
+    number."""
     if not isinstance(text, str):
         raise ValueError
-    if re.fullmatch(r"\d{4}-\d{2}", text):
-        year, month = int(text[:4]), int(text[5:])
-        first = date(year, month, 1)
-        if not end:
-            return day_number(first)
-        following = date(year + month // 12, month % 12 + 1, 1)
-        return day_number(following) - 1
-    return day_number(date.fromisoformat(text))
+    first, last = localfiles.period_bounds(text)
+    return day_number(last if end else first)
 
 
 def _decompress(data: bytes) -> bytes:
@@ -168,7 +163,6 @@ def parse(data: bytes, *, period_start: date, period_end: date) -> ParsedUpload:
         except (ValueError, TypeError):
             errors.append(f"{where}: from/to ska vara datum (ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM).")
             continue
-        assert start is not None and stop is not None
         if stop < start and record.get("from") and record.get("to"):
             errors.append(f"{where}: to ligger före from.")
             continue

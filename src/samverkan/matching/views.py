@@ -17,13 +17,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.core.pdf import pdf_response
 from samverkan.core.scoping import get_scope
-from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
+from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped, ui_language
 from samverkan.matching import matchtypes, priority, selectors, services
 from samverkan.matching.forms import (
     AssignForm,
@@ -50,10 +49,6 @@ from samverkan.organisations.roles import Action
 PAGE_SIZE = 50
 
 
-def _lang() -> str:
-    return "en" if (get_language() or "sv").startswith("en") else "sv"
-
-
 def _require_matching_role(request: HttpRequest) -> None:
     if not get_scope(request.user).has_role(*selectors.VIEW_ROLES):
         raise PermissionDenied
@@ -62,10 +57,10 @@ def _require_matching_role(request: HttpRequest) -> None:
 # --------------------------------------------------------------------------- work list
 
 
-def _weights(user: Any, catalogue: matchtypes.Catalogue) -> tuple[dict[str, Any], dict[str, float]]:
+def _weights(user: Any, catalogue: matchtypes.Catalogue) -> dict[str, float]:
+    """Each match type's place in the work list, from its priority and past outcomes."""
     stats = selectors.type_statistics(user=user)
-    weights = selectors.effective_weights(stats, {t.key: t.priority for t in catalogue.match_types})
-    return stats, weights
+    return selectors.effective_weights(stats, {t.key: t.priority for t in catalogue.match_types})
 
 
 @scoped(Match)
@@ -74,7 +69,7 @@ def _weights(user: Any, catalogue: matchtypes.Catalogue) -> tuple[dict[str, Any]
 def match_list(request: HttpRequest) -> HttpResponse:
     _require_matching_role(request)
     catalogue, _text = services.current_catalogue()
-    form = MatchFilterForm(request.GET or None, catalogue=catalogue, language=_lang())
+    form = MatchFilterForm(request.GET or None, catalogue=catalogue, language=ui_language())
     filters = selectors.MatchFilters()
     if form.is_valid():
         data = form.cleaned_data
@@ -84,7 +79,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
             band=data["band"],
             mine=data["mine"],
         )
-    _stats, weights = _weights(request.user, catalogue)
+    weights = _weights(request.user, catalogue)
     page = Paginator(
         selectors.match_list(user=request.user, filters=filters, weights=weights), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -152,7 +147,7 @@ def match_export(request: HttpRequest) -> HttpResponse:
 
 def _match_context(request: HttpRequest, match: Match, **forms: Any) -> dict[str, Any]:
     catalogue, _text = services.current_catalogue()
-    lang = _lang()
+    lang = ui_language()
     match_type = matchtypes.parse_catalogue(match.run.catalogue).match_type(match.match_type)
     allowed = TRANSITIONS[MatchStatus(match.status)]
     status_choices = [(value, label) for value, label in STATUS_CHOICES if value in allowed]
@@ -255,7 +250,7 @@ def match_note(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def match_exchange(request: HttpRequest, pk: Any) -> HttpResponse:
     catalogue, _text = services.current_catalogue()
-    form = ExchangeForm(request.POST, catalogue=catalogue, language=_lang())
+    form = ExchangeForm(request.POST, catalogue=catalogue, language=ui_language())
     return _post_action(
         request,
         pk,
@@ -407,7 +402,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         collaborations=collaborations,
         catalogue=catalogue,
-        language=_lang(),
+        language=ui_language(),
         initial={"collaboration": collaborations.first()},
     )
     if request.method == "POST" and form.is_valid():
@@ -425,7 +420,9 @@ def run_create(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("matching:run_detail", pk=run.pk)
     response = render(
-        request, "matching/run_form.html", {"form": form, "catalogue": catalogue, "lang": _lang()}
+        request,
+        "matching/run_form.html",
+        {"form": form, "catalogue": catalogue, "lang": ui_language()},
     )
     if form.errors:
         response.status_code = 400
@@ -437,7 +434,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     run = selectors.run_get(user=request.user, pk=pk)
     catalogue = matchtypes.parse_catalogue(run.catalogue)
-    lang = _lang()
+    lang = ui_language()
     own = selectors.run_own_counts(user=request.user, run=run)
     participants = sorted(
         {(d.owner.name, d.get_dataset_type_display()) for d in run.datasets.select_related("owner")}
@@ -471,7 +468,7 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
         "matching/catalogue.html",
         {
             "catalogue": catalogue,
-            "lang": _lang(),
+            "lang": ui_language(),
             "dataset_labels": {str(key): label for key, label in DATASET_TYPE_CHOICES},
         },
     )
@@ -482,7 +479,7 @@ def _statistics_rows(
 ) -> list[dict[str, Any]]:
     stats = selectors.type_statistics(user=user, period=period)
     outcomes = selectors.outcome_counts(user=user, period=period)
-    lang = _lang()
+    lang = ui_language()
     rows = []
     for match_type in catalogue.match_types:
         s = stats.get(match_type.key) or priority.TypeStatistics(0, 0, 0, Decimal(0), Decimal(0))

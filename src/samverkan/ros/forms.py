@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.core.views_helpers import ui_language
 from samverkan.organisations.models import Organisation
 from samverkan.ros.models import ActivityKind, PermitStatus, RiskLevel
 
@@ -110,7 +110,7 @@ class SignalForm(forms.Form):
         fields["owner"].queryset = owners
         fields["shared_with"].queryset = partners
         fields["about"].choices = list(about)
-        lang = "en" if (get_language() or "sv").startswith("en") else "sv"
+        lang = ui_language()
         fields["reliability"].choices = [
             (r.value, f"{r.value} – {grading.LABELS[r.value][lang]}")
             for r in grading.SourceReliability

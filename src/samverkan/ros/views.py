@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +21,7 @@ from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.core.scoping import get_scope
 from samverkan.core.tabular import TableError, read_table
-from samverkan.core.views_helpers import apply_service_errors, scoped
+from samverkan.core.views_helpers import apply_service_errors, scoped, ui_language
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
 from samverkan.organisations.selectors import collaboration_partners, partner_organisations
@@ -32,10 +31,6 @@ from samverkan.ros.importing import ALIASES, REQUIRED
 from samverkan.ros.models import Business, Premises, Signal
 
 IMPORT_SESSION_KEY = "samverkan_ros_import"
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "sv").startswith("en") else "sv"
 
 
 def _creator_orgs(user: Any) -> Any:
@@ -73,7 +68,7 @@ def premises_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "querystring": query.urlencode(),
-            "lang": _lang(),
+            "lang": ui_language(),
             "can_import": _creator_orgs(request.user).exists(),
         },
     )
@@ -91,7 +86,7 @@ def premises_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     parts["signals"] = signals
     context = {
         "premises": premises,
-        "lang": _lang(),
+        "lang": ui_language(),
         "can_share": Premises.objects.allowed(request.user, Action.SHARE, premises.pk),
         "can_signal": _creator_orgs(request.user).exists(),
         "shared_list": list(premises.shared_with.order_by("name")),
@@ -432,7 +427,7 @@ def risk_settings(request: HttpRequest) -> HttpResponse:
     from samverkan.ros import risk
 
     config = {c.key: c for c in riskfacts.indicator_config()}
-    lang = _lang()
+    lang = ui_language()
     indicators = [
         {
             "key": d.key,

@@ -20,14 +20,13 @@ from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.core.pdf import pdf_response
 from samverkan.core.scoping import get_scope
-from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
+from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped, ui_language
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Role
 from samverkan.organisations.selectors import collaboration_partners
 from samverkan.ros import operations, selectors
 from samverkan.ros.forms import AssignmentForm, FollowUpForm, InspectionForm, OperationForm
 from samverkan.ros.models import InspectionRecord, Operation, Premises
-from samverkan.ros.views import _lang
 from samverkan.ros.workflow import TRANSITIONS, Stage
 
 
@@ -63,7 +62,7 @@ def operation_create(request: HttpRequest) -> HttpResponse:
         owners=owners,
         organisations=organisations,
         authorities=toolbox.authorities,
-        lang=_lang(),
+        lang=ui_language(),
         initial={"owner": owner},
     )
     if request.method == "POST" and form.is_valid():
@@ -89,7 +88,7 @@ def operation_create(request: HttpRequest) -> HttpResponse:
 
 def _operation_context(request: HttpRequest, operation: Operation) -> dict[str, Any]:
     user = request.user
-    lang = _lang()
+    lang = ui_language()
     toolbox = operations.operation_toolbox(operation)
     scope = get_scope(user)
     inspections = (
@@ -194,7 +193,7 @@ def _is_uuid(value: str) -> bool:
 @login_required
 def operation_assignment(request: HttpRequest, pk: Any) -> HttpResponse:
     operation = selectors.operation_get(user=request.user, pk=pk, action=Action.CHANGE)
-    form = AssignmentForm(request.POST, operation=operation, lang=_lang())
+    form = AssignmentForm(request.POST, operation=operation, lang=ui_language())
     if form.is_valid():
         try:
             operations.add_assignment(
@@ -238,7 +237,7 @@ def inspection_create(request: HttpRequest, pk: Any, participation: int) -> Http
     if part.organisation_id not in get_scope(request.user).orgs_with_role(*CREATOR_ROLES):
         raise PermissionDenied
     toolbox = operations.operation_toolbox(operation)
-    lang = _lang()
+    lang = ui_language()
     form = InspectionForm(
         request.POST if request.method == "POST" else None,
         operation=operation,
@@ -340,7 +339,7 @@ def outcome_view(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     if fmt not in ("html", "csv", "pdf"):
         raise Http404
     figures = selectors.outcome_figures(user=request.user)
-    lang = _lang()
+    lang = ui_language()
     toolbox = operations.current_toolbox()
     rows = [
         {"municipality": key or _("All municipalities"), **f.as_dict()}

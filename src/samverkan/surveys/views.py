@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samverkan.core.scoping import get_scope
 from samverkan.core.tabular import TableError, read_table
-from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
+from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped, ui_language
 from samverkan.jobs.services import start_job
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Action, Role
@@ -284,7 +284,7 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "surveys/questionnaire_detail.html",
-        {"version": version, "q": questionnaire, "lang": _lang()},
+        {"version": version, "q": questionnaire, "lang": ui_language()},
     )
 
 
@@ -331,10 +331,6 @@ def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Respondents (no sign-in) -----------------------------------------------------
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "sv").startswith("en") else "sv"
 
 
 def _raw_answers(request: HttpRequest, questionnaire: qn.Questionnaire) -> dict[str, Any]:
@@ -390,9 +386,9 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         {
             "wave": wave,
             "q": questionnaire,
-            "items": form_items(questionnaire, _lang(), municipalities, submitted, errors),
+            "items": form_items(questionnaire, ui_language(), municipalities, submitted, errors),
             "errors": errors,
-            "lang": _lang(),
+            "lang": ui_language(),
         },
     )
 
