@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from riskkit import fired_keys
 from samverkan.core.tabular import Row
 from samverkan.organisations.roles import Role
 from samverkan.ros import operations, selectors, services
@@ -263,12 +264,10 @@ def test_earlier_findings_count_at_premises_linked_by_business_or_person(planned
     )
     riskfacts.recompute()
     for address in ("Nygatan 7", "Torget 2"):
-        premises = Premises.objects.get(address=address)
-        fired = {f["key"] for f in premises.risk_fired}
-        assert "linked_findings" in fired, address
-    assert "linked_findings" not in {
-        f["key"] for f in Premises.objects.get(address="Storgatan 1").risk_fired
-    }, "a premises' own findings are earlier sanctions/findings there, not linked ones"
+        assert "linked_findings" in fired_keys(Premises.objects.get(address=address)), address
+    assert "linked_findings" not in fired_keys(Premises.objects.get(address="Storgatan 1")), (
+        "a premises' own findings are earlier sanctions/findings there, not linked ones"
+    )
 
 
 def test_persons_need_a_purpose_and_every_view_is_audited(

@@ -1,5 +1,5 @@
-"""Signals are shared explicitly; the shared risk score never reveals what a viewer
-cannot see; every score explains itself."""
+"""Signals are shared explicitly; each viewer's risk score counts exactly what that viewer
+can see; every score explains itself."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from riskkit import fired_keys, risk_seen_by
 from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Row
 from samverkan.organisations import services as org_services
@@ -83,7 +84,7 @@ def test_police_signal_shared_with_one_municipality_is_invisible_to_others(
         assert "HEMLIG-SIGNAL" not in page
 
 
-def test_shared_score_counts_only_what_every_viewer_sees(police_world: Any) -> None:
+def test_each_viewer_scores_what_it_can_see(police_world: Any) -> None:
     world = police_world
     premises = _premises(world)
     services.set_sharing(
@@ -93,28 +94,31 @@ def test_shared_score_counts_only_what_every_viewer_sees(police_world: Any) -> N
     )
     for _ in range(3):
         _signal(world, premises, ("linkoping",))
-    riskfacts.recompute(premises_ids=[premises.pk])
-    premises.refresh_from_db()
-    keys = {f["key"] for f in premises.risk_fired}
-    assert "signals_recent" not in keys, "Stångåstaden sees the premises but not the signals"
-    # Once the signals are shared with everyone who sees the premises, they count.
+    # The police shared its signals with Linköping only: they count for the police and for
+    # Linköping, never for Stångåstaden, which sees the premises but not the signals.
+    assert "signals_recent" in fired_keys(premises)
+    assert "signals_recent" in fired_keys(premises, world.orgs["polis"])
+    assert "signals_recent" not in fired_keys(premises, world.orgs["stangastaden"])
+    # Once the signals are shared with Stångåstaden too, they count for it.
     for signal in Signal.objects.all():
         services.set_sharing(
             actor=world.user("polis", Role.COORDINATOR),
             record=signal,
             organisations=[world.orgs["linkoping"], world.orgs["stangastaden"]],
         )
-    riskfacts.recompute(premises_ids=[premises.pk])
-    premises.refresh_from_db()
-    fired = {f["key"]: f for f in premises.risk_fired}
+    row = risk_seen_by(premises, world.orgs["stangastaden"])
+    assert row is not None
+    fired = {f["key"]: f for f in row.fired}
     assert "signals_recent" in fired
     assert "3 signaler" in fired["signals_recent"]["explanation"]["sv"]
-    # A restricted signal does not count towards an internal premises' score.
-    restricted = _signal(
+    # A restricted signal counts only for viewers who read restricted records.
+    _signal(
         world, premises, ("linkoping", "stangastaden"), confidentiality=Confidentiality.RESTRICTED
     )
     facts = riskfacts.facts_for([premises], date.today())[premises.pk]
-    assert len(facts.signals) == 3 and restricted.pk
+    stangastaden = world.orgs["stangastaden"].pk
+    assert len(facts[riskfacts.Viewer(stangastaden, 0)].signals) == 3
+    assert len(facts[riskfacts.Viewer(stangastaden, 1)].signals) == 4
 
 
 def test_every_score_is_explained_and_weights_are_configuration(police_world: Any) -> None:
@@ -123,15 +127,15 @@ def test_every_score_is_explained_and_weights_are_configuration(police_world: An
     world = police_world
     premises = _premises(world)
     riskfacts.recompute(premises_ids=[premises.pk])
-    premises.refresh_from_db()
-    fired = {f["key"]: f for f in premises.risk_fired}
+    row = risk_seen_by(premises)
+    assert row is not None
+    fired = {f["key"]: f for f in row.fired}
     assert {"permit_missing", "cash_intensive"} <= set(fired)
-    assert premises.risk_score == pytest.approx(sum(f["contribution"] for f in fired.values()))
+    assert row.score == pytest.approx(sum(f["contribution"] for f in fired.values()))
     assert "saknas" in fired["permit_missing"]["explanation"]["sv"]
     RiskIndicatorSetting.objects.create(key="cash_intensive", weight=0, enabled=False, params={})
     riskfacts.recompute(premises_ids=[premises.pk])
-    premises.refresh_from_db()
-    assert "cash_intensive" not in {f["key"] for f in premises.risk_fired}
+    assert "cash_intensive" not in fired_keys(premises)
 
 
 def test_signal_validation_names_fields(police_world: Any) -> None:

@@ -14,7 +14,7 @@ from samverkan.core.tabular import Row
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Confidentiality
 from samverkan.ros import riskfacts, services
-from samverkan.ros.models import ActivityKind, Premises
+from samverkan.ros.models import ActivityKind, Clearance, Premises, PremisesRisk
 
 KINDS = [
     ("restaurant", "Restaurang", True, ["alcohol", "food"]),
@@ -174,13 +174,22 @@ def _operation(
     from samverkan.ros.workflow import Stage
 
     planner = coordinators["linkoping"]
-    shared = Premises.objects.filter(owner=orgs["norrkoping"]).order_by("-risk_score")[:2]
+
+    def riskiest(org: Organisation, n: int) -> list[Premises]:
+        """The owner's own view of its riskiest premises."""
+        rows = PremisesRisk.objects.filter(
+            organisation=org, clearance=Clearance.CONFIDENTIAL, premises__owner=org
+        ).select_related("premises")
+        return [row.premises for row in rows.order_by("-score", "address")[:n]]
+
+    shared = riskiest(orgs["norrkoping"], 2)
     for item in shared:
-        item.shared_with.add(orgs["linkoping"])
-    targets = [
-        *Premises.objects.filter(owner=orgs["linkoping"]).order_by("-risk_score")[:3],
-        *shared,
-    ]
+        services.set_sharing(
+            actor=coordinators["norrkoping"],
+            record=item,
+            organisations=[*item.shared_with.all(), orgs["linkoping"]],
+        )
+    targets = [*riskiest(orgs["linkoping"], 3), *shared]
     operation = operations.create_operation(
         actor=planner,
         owner=orgs["linkoping"],

@@ -1,5 +1,16 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _score_unscored_premises(sender: Any, **kwargs: Any) -> None:
+    """After migrating, premises without risk rows (an upgrade from one stored score per
+    premises) get theirs, so the risk list never loses a premises."""
+    from samverkan.ros import riskfacts
+
+    riskfacts.compute_missing()
 
 
 class RosConfig(AppConfig):
@@ -7,6 +18,7 @@ class RosConfig(AppConfig):
     verbose_name = _("Regional operational cooperation")
 
     def ready(self) -> None:
+        post_migrate.connect(_score_unscored_premises, sender=self)
         from samverkan.core import navigation
         from samverkan.organisations.roles import Role
 

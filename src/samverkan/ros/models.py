@@ -77,21 +77,14 @@ class Premises(ScopedRecord):
         verbose_name=_("kind of activity"),
     )
     normalised_address = models.CharField(max_length=220, db_index=True)
-    risk_score = models.FloatField(_("risk score"), default=0, db_index=True)
-    risk_level = models.CharField(
-        _("risk level"), max_length=6, choices=RiskLevel.choices, default=RiskLevel.LOW
-    )
-    risk_fired = models.JSONField(default=list, blank=True)
-    risk_computed_at = models.DateTimeField(null=True, blank=True)
 
     retention_date_field = ""  # the register is kept; signals and inspections expire
 
     class Meta:
-        ordering = ["-risk_score", "address"]
+        ordering = ["address"]
         verbose_name = _("premises")
         verbose_name_plural = _("premises")
         indexes = [
-            models.Index(fields=["owner", "-risk_score"]),
             models.Index(fields=["latitude", "longitude"]),
         ]
         constraints = [
@@ -102,6 +95,58 @@ class Premises(ScopedRecord):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.address})" if self.name else self.address
+
+
+class Clearance(models.IntegerChoices):
+    """The highest confidentiality level a viewer reads (levels are nested: whoever reads
+    a level reads every lower one; see ``organisations.roles.READABLE_LEVELS``)."""
+
+    INTERNAL = 0, _("Internal")
+    RESTRICTED = 1, _("Restricted")
+    CONFIDENTIAL = 2, _("Confidential")
+
+
+class PremisesRisk(models.Model):
+    """The risk of one premises as one viewer sees it: computed only from the facts that
+    members of ``organisation`` who read up to ``clearance`` can see.
+
+    There is one row for every organisation that can see the premises and every clearance
+    at or above the premises' own level, and no other: a row exists exactly when the
+    viewer can see the premises. Rows are rewritten, in the transaction of the change,
+    whenever a fact about the premises or its sharing changes (``riskfacts.recompute``).
+    ``address`` repeats the premises' address so that the risk list is one index walk."""
+
+    premises = models.ForeignKey(Premises, on_delete=models.CASCADE, related_name="risks")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    clearance = models.PositiveSmallIntegerField(choices=Clearance.choices)
+    score = models.FloatField(_("risk score"), default=0)
+    level = models.CharField(
+        _("risk level"), max_length=6, choices=RiskLevel.choices, default=RiskLevel.LOW
+    )
+    fired = models.JSONField(default=list, blank=True)
+    address = models.CharField(max_length=200)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("risk of premises")
+        verbose_name_plural = _("risks of premises")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["premises", "organisation", "clearance"], name="premises_risk_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "clearance", "-score", "address"],
+                name="ros_risk_list",
+                include=["premises"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.premises_id} / {self.organisation_id} / {self.clearance}: {self.score}"
 
 
 class Business(ScopedRecord):

@@ -18,6 +18,7 @@ from samverkan.core.scoping import get_scope
 from samverkan.core.sharing import share_targets
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Role
+from samverkan.ros import riskfacts
 from samverkan.ros import toolbox as tb
 from samverkan.ros.models import (
     Assignment,
@@ -234,6 +235,9 @@ def record_inspection(
         organisation=org,
         details={"findings": len(record.findings), "sanctions": record.sanctions},
     )
+    from samverkan.ros.services import affected_premises
+
+    riskfacts.recompute(premises_ids=affected_premises(record))
     return record
 
 

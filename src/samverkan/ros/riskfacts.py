@@ -1,10 +1,20 @@
-"""Gathering the facts for risk scores, and storing the scores.
+"""Gathering the facts for risk scores, and storing the scores per viewer.
 
-A stored score is shown to everyone who can see the premises, so it may only be built
-from facts that every one of them can see: a permit, signal, business or inspection
-counts only if it is visible to all the organisations that see the premises, at a
-confidentiality level no higher than the premises' own. A signal that the police share
-with one municipality therefore never changes the score that a housing company sees.
+A risk score and its explanation are derived data: they may only be built from facts
+the viewer can see, and they must count every fact the viewer can see (or they are
+false). So there is no single score per premises. There is one per premises and
+*viewer*: an organisation that can see the premises, reading up to a clearance level
+(levels are nested, so the members of one organisation who read the same levels see the
+same facts). A fact counts for a viewer when the viewer's organisation owns it or it is
+shared with that organisation, and its confidentiality level is within the clearance.
+Facts reached through links (another premises of the same business, a person with the
+same identity number in another register, an inspection at a linked premises) count only
+if every record on the way is visible to the viewer.
+
+``recompute`` rewrites the rows (``PremisesRisk``) of the given premises for all their
+viewers; the services call it inside the transaction of every change that can alter a
+viewer's facts or who the viewers are, so a row exists exactly when its viewer can see
+the premises.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from samverkan.ros.models import (
     Permit,
     PersonRole,
     Premises,
+    PremisesRisk,
     RiskIndicatorSetting,
     Signal,
 )
@@ -36,12 +47,22 @@ LEVEL_RANK = {
     Confidentiality.RESTRICTED: 1,
     Confidentiality.CONFIDENTIAL: 2,
 }
+HIGHEST_CLEARANCE = max(LEVEL_RANK.values())
 CHUNK = 2000
+
+
+@dataclass(frozen=True, order=True)
+class Viewer:
+    """An organisation and the highest confidentiality level (rank) its member reads."""
+
+    organisation: int
+    clearance: int
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Who can see a record: its owner and the organisations it is shared with."""
+    """Who can see a record: its owner and the organisations it is shared with, at the
+    record's confidentiality level (rank)."""
 
     owner: int
     shared: frozenset[int]
@@ -51,9 +72,18 @@ class Audience:
     def organisations(self) -> frozenset[int]:
         return self.shared | {self.owner}
 
-    def covers(self, other: Audience) -> bool:
-        """Everyone who sees ``other`` also sees this record, at no higher level."""
-        return self.level <= other.level and other.organisations <= self.organisations
+    def visible_to(self, viewer: Viewer) -> bool:
+        return self.level <= viewer.clearance and (
+            viewer.organisation == self.owner or viewer.organisation in self.shared
+        )
+
+    def viewers(self) -> list[Viewer]:
+        """Every viewer of the record itself."""
+        return [
+            Viewer(org, clearance)
+            for org in sorted(self.organisations)
+            for clearance in range(self.level, HIGHEST_CLEARANCE + 1)
+        ]
 
 
 def _audiences(model: Any, ids: Iterable[Any]) -> dict[Any, Audience]:
@@ -95,150 +125,198 @@ def indicator_config() -> list[risk.IndicatorConfig]:
     return config
 
 
-def facts_for(premises: Sequence[Premises], today: date) -> dict[Any, risk.PremisesFacts]:
-    ids = [p.pk for p in premises]
-    audience = _audiences(Premises, ids)
-    permits = list(
-        Permit.objects.filter(premises_id__in=ids).values(
-            "id", "premises_id", "type", "status", "valid_to"
-        )
-    )
-    permit_aud = _audiences(Permit, [p["id"] for p in permits])
-    signals = list(
-        Signal.objects.filter(premises_id__in=ids).values(
-            "id", "premises_id", "observed_on", "reliability", "credibility"
-        )
-    )
-    signal_aud = _audiences(Signal, [s["id"] for s in signals])
+@dataclass
+class _Graph:
+    """The records around a chunk of premises that their risk facts are built from, each
+    with its audience."""
+
+    premises: dict[Any, Audience]
+    permits: dict[Any, list[dict[str, Any]]]
+    signals: dict[Any, list[dict[str, Any]]]
+    businesses_at: dict[Any, list[Any]]
+    premises_of_business: dict[Any, set[Any]]
+    persons_at: dict[Any, list[dict[str, Any]]]
+    persons_of_business: dict[Any, list[dict[str, Any]]]
+    persons_by_number: dict[str, list[dict[str, Any]]]
+    inspections_at: dict[Any, list[dict[str, Any]]]
+    business_aud: dict[Any, Audience]
+    person_aud: dict[Any, Audience]
+    permit_aud: dict[Any, Audience]
+    signal_aud: dict[Any, Audience]
+    inspection_aud: dict[Any, Audience]
+
+
+def _graph(ids: list[Any]) -> _Graph:
     through: Any = Business.premises.through
-    links = list(
-        through.objects.filter(premises_id__in=ids).values_list("business_id", "premises_id")
-    )
-    business_ids = {b for b, _ in links}
-    business_aud = _audiences(Business, business_ids)
-    # Every premises each business is registered at (to count addresses).
-    all_links = list(
-        through.objects.filter(business_id__in=business_ids).values_list(
-            "business_id", "premises_id"
-        )
-    )
-    linked_premises_aud = _audiences(Premises, {p for _, p in all_links})
-    addresses: dict[Any, list[Any]] = defaultdict(list)
-    for business_id, premises_id in all_links:
-        addresses[business_id].append(premises_id)
-    # Other premises linked through a business or a person (same identity number).
+    permits: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for p in Permit.objects.filter(premises_id__in=ids).values(
+        "id", "premises_id", "type", "status", "valid_to"
+    ):
+        permits[p["premises_id"]].append(p)
+    signals: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for row in Signal.objects.filter(premises_id__in=ids).values(
+        "id", "premises_id", "observed_on", "reliability", "credibility"
+    ):
+        signals[row["premises_id"]].append(row)
+    businesses_at: dict[Any, list[Any]] = defaultdict(list)
+    for business_id, premises_id in through.objects.filter(premises_id__in=ids).values_list(
+        "business_id", "premises_id"
+    ):
+        businesses_at[premises_id].append(business_id)
+    business_ids = {b for group in businesses_at.values() for b in group}
+    # Persons at the premises or at a business there, and everyone with the same number.
     persons = list(
         PersonRole.objects.filter(Q(premises_id__in=ids) | Q(business_id__in=business_ids))
         .exclude(person_number="")
         .values("id", "person_number", "premises_id", "business_id")
     )
-    numbers = {p["person_number"] for p in persons}
     same_people = list(
-        PersonRole.objects.filter(person_number__in=numbers).values(
-            "id", "person_number", "premises_id", "business_id"
-        )
+        PersonRole.objects.filter(person_number__in={p["person_number"] for p in persons})
+        .exclude(person_number="")
+        .values("id", "person_number", "premises_id", "business_id")
     )
-    person_aud = _audiences(PersonRole, {p["id"] for p in persons} | {p["id"] for p in same_people})
-    people_businesses = {p["business_id"] for p in same_people if p["business_id"]}
-    people_links = list(
-        through.objects.filter(business_id__in=people_businesses).values_list(
-            "business_id", "premises_id"
-        )
-    )
+    persons_at: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    persons_of_business: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    persons_by_number: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for person in same_people:
+        persons_by_number[person["person_number"]].append(person)
+        if person["premises_id"]:
+            persons_at[person["premises_id"]].append(person)
+        if person["business_id"]:
+            persons_of_business[person["business_id"]].append(person)
+    business_ids |= {p["business_id"] for p in same_people if p["business_id"]}
     premises_of_business: dict[Any, set[Any]] = defaultdict(set)
-    for business_id, premises_id in [*all_links, *people_links]:
+    for business_id, premises_id in through.objects.filter(
+        business_id__in=business_ids
+    ).values_list("business_id", "premises_id"):
         premises_of_business[business_id].add(premises_id)
-    premises_of_person: dict[str, set[Any]] = defaultdict(set)
-    for p in same_people:
-        if p["premises_id"]:
-            premises_of_person[p["person_number"]].add(p["premises_id"])
-        if p["business_id"]:
-            premises_of_person[p["person_number"]] |= premises_of_business[p["business_id"]]
-    linked_ids = {pid for group in premises_of_business.values() for pid in group}
-    linked_ids |= {pid for group in premises_of_person.values() for pid in group}
-    inspections = list(
-        InspectionRecord.objects.filter(target__premises_id__in=set(ids) | linked_ids).values(
-            "id", "target__premises_id", "findings", "sanctions"
-        )
+    linked = {pid for group in premises_of_business.values() for pid in group}
+    linked |= {p["premises_id"] for p in same_people if p["premises_id"]}
+    inspections_at: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for record in InspectionRecord.objects.filter(target__premises_id__in=set(ids) | linked).values(
+        "id", "target__premises_id", "findings", "sanctions"
+    ):
+        inspections_at[record["target__premises_id"]].append(record)
+    return _Graph(
+        premises=_audiences(Premises, set(ids) | linked),
+        permits=permits,
+        signals=signals,
+        businesses_at=businesses_at,
+        premises_of_business=premises_of_business,
+        persons_at=persons_at,
+        persons_of_business=persons_of_business,
+        persons_by_number=persons_by_number,
+        inspections_at=inspections_at,
+        business_aud=_audiences(Business, business_ids),
+        person_aud=_audiences(PersonRole, {p["id"] for p in same_people}),
+        permit_aud=_audiences(Permit, [p["id"] for g in permits.values() for p in g]),
+        signal_aud=_audiences(Signal, [x["id"] for g in signals.values() for x in g]),
+        inspection_aud=_audiences(
+            InspectionRecord, [i["id"] for g in inspections_at.values() for i in g]
+        ),
     )
-    inspection_aud = _audiences(InspectionRecord, [i["id"] for i in inspections])
-    findings_at: dict[Any, list[Any]] = defaultdict(list)
-    for record in inspections:
-        findings_at[record["target__premises_id"]].append(record)
 
-    by_premises: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for p in permits:
-        by_premises[p["premises_id"]]["permits"].append(p)
-    for s in signals:
-        by_premises[s["premises_id"]]["signals"].append(s)
-    for b, p in links:
-        by_premises[p]["businesses"].append(b)
-    for i in inspections:
-        by_premises[i["target__premises_id"]]["inspections"].append(i)
-    people_at: dict[Any, list[Any]] = defaultdict(list)
-    for p in persons:
-        if p["premises_id"]:
-            people_at[p["premises_id"]].append(p)
-        if p["business_id"]:
-            for premises_id in premises_of_business[p["business_id"]] & set(ids):
-                people_at[premises_id].append(p)
 
-    result: dict[Any, risk.PremisesFacts] = {}
-    for item in premises:
-        seen_by = audience[item.pk]
-        rows = by_premises[item.pk]
-        kind = item.kind
-        visible_businesses = [b for b in rows["businesses"] if business_aud[b].covers(seen_by)]
-        address_count = max(
-            (
-                sum(1 for p in addresses[b] if linked_premises_aud[p].covers(seen_by))
-                for b in visible_businesses
-            ),
-            default=0,
-        )
-        visible_inspections = [
-            i for i in rows["inspections"] if inspection_aud[i["id"]].covers(seen_by)
-        ]
-        # Earlier findings elsewhere, at premises linked through a business or a person
-        # that everyone who sees this premises can see.
-        linked: set[Any] = set()
-        for business_id in visible_businesses:
-            linked |= premises_of_business[business_id]
-        for person in people_at[item.pk]:
-            if person_aud[person["id"]].covers(seen_by):
-                linked |= premises_of_person[person["person_number"]]
-        linked.discard(item.pk)
-        linked_findings = sum(
-            len(record["findings"] or [])
-            for premises_id in linked
-            for record in findings_at[premises_id]
-            if inspection_aud[record["id"]].covers(seen_by)
-        )
-        result[item.pk] = risk.PremisesFacts(
-            premises_id=str(item.pk),
-            kind_cash_intensive=bool(kind and kind.cash_intensive),
-            required_permit_types=frozenset(kind.required_permits if kind else ()),
-            permits=tuple(
-                risk.PermitFact(type=p["type"], status=p["status"], valid_to=p["valid_to"])
-                for p in rows["permits"]
-                if permit_aud[p["id"]].covers(seen_by)
-            ),
-            signals=tuple(
-                risk.SignalFact(
-                    observed_on=s["observed_on"],
-                    reliability=s["reliability"],
-                    credibility=s["credibility"],
-                )
-                for s in rows["signals"]
-                if signal_aud[s["id"]].covers(seen_by)
-            ),
-            business_address_count=address_count,
-            linked_findings=linked_findings,
-            earlier_sanctions=sum(len(i["sanctions"] or []) for i in visible_inspections),
-            today=today,
-            activity_kind=kind.name.lower() if kind else "",
-        )
-    return result
+def _linked_premises(graph: _Graph, premises_id: Any, viewer: Viewer) -> set[Any]:
+    """Other premises linked to this one through a business or a person (the same
+    identity number), where every record on the way is visible to the viewer."""
+
+    def sees(audiences: dict[Any, Audience], pk: Any) -> bool:
+        audience = audiences.get(pk)
+        return audience is not None and audience.visible_to(viewer)
+
+    def premises_of(business_id: Any) -> set[Any]:
+        return {pid for pid in graph.premises_of_business[business_id] if sees(graph.premises, pid)}
+
+    linked: set[Any] = set()
+    persons = [p for p in graph.persons_at[premises_id] if sees(graph.person_aud, p["id"])]
+    for business_id in graph.businesses_at[premises_id]:
+        if sees(graph.business_aud, business_id):
+            linked |= premises_of(business_id)
+            persons += [
+                p for p in graph.persons_of_business[business_id] if sees(graph.person_aud, p["id"])
+            ]
+    for person in persons:
+        for other in graph.persons_by_number[person["person_number"]]:
+            if not sees(graph.person_aud, other["id"]):
+                continue
+            if other["premises_id"] and sees(graph.premises, other["premises_id"]):
+                linked.add(other["premises_id"])
+            if other["business_id"] and sees(graph.business_aud, other["business_id"]):
+                linked |= premises_of(other["business_id"])
+    linked.discard(premises_id)
+    return linked
+
+
+def _facts(graph: _Graph, item: Premises, viewer: Viewer, today: date) -> risk.PremisesFacts:
+    def visible(audiences: dict[Any, Audience], rows: Iterable[Any], key: str = "id") -> list[Any]:
+        return [r for r in rows if audiences[r[key] if key else r].visible_to(viewer)]
+
+    pk = item.pk
+    kind = item.kind
+    businesses = visible(graph.business_aud, graph.businesses_at[pk], key="")
+    address_count = max(
+        (
+            sum(1 for p in graph.premises_of_business[b] if graph.premises[p].visible_to(viewer))
+            for b in businesses
+        ),
+        default=0,
+    )
+    linked_findings = sum(
+        len(record["findings"] or [])
+        for linked_id in _linked_premises(graph, pk, viewer)
+        for record in visible(graph.inspection_aud, graph.inspections_at[linked_id])
+    )
+    return risk.PremisesFacts(
+        premises_id=str(pk),
+        kind_cash_intensive=bool(kind and kind.cash_intensive),
+        required_permit_types=frozenset(kind.required_permits if kind else ()),
+        permits=tuple(
+            risk.PermitFact(type=p["type"], status=p["status"], valid_to=p["valid_to"])
+            for p in visible(graph.permit_aud, graph.permits[pk])
+        ),
+        signals=tuple(
+            risk.SignalFact(
+                observed_on=s["observed_on"],
+                reliability=s["reliability"],
+                credibility=s["credibility"],
+            )
+            for s in visible(graph.signal_aud, graph.signals[pk])
+        ),
+        business_address_count=address_count,
+        linked_findings=linked_findings,
+        earlier_sanctions=sum(
+            len(i["sanctions"] or [])
+            for i in visible(graph.inspection_aud, graph.inspections_at[pk])
+        ),
+        today=today,
+        activity_kind=kind.name.lower() if kind else "",
+    )
+
+
+def facts_for(
+    premises: Sequence[Premises], today: date
+) -> dict[Any, dict[Viewer, risk.PremisesFacts]]:
+    """For each premises, the facts each of its viewers can see."""
+    graph = _graph([p.pk for p in premises])
+    return {
+        item.pk: {
+            viewer: _facts(graph, item, viewer, today)
+            for viewer in graph.premises[item.pk].viewers()
+        }
+        for item in premises
+    }
+
+
+def _fired(assessment: risk.RiskAssessment) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": f.key,
+            "contribution": round(f.contribution, 3),
+            "explanation": dict(f.explanation),
+        }
+        for f in assessment.fired
+    ]
 
 
 def recompute(
@@ -246,14 +324,18 @@ def recompute(
     premises_ids: Iterable[Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Score the given premises (or all) and store the result with its explanation."""
+    """Rewrite the risk rows of the given premises (or all) for every viewer. Call it in
+    the transaction of the change that made it necessary."""
     config = indicator_config()
     today = timezone.localdate()
     now = timezone.now()
     qs = Premises.objects.select_related("kind").order_by("pk")
     if premises_ids is not None:
-        qs = qs.filter(pk__in=list(premises_ids))
-    total = qs.count()
+        wanted = list({pk for pk in premises_ids if pk is not None})
+        if not wanted:
+            return 0
+        qs = qs.filter(pk__in=wanted)
+    total = qs.count() if progress is not None else 0
     done = 0
     last = None
     while True:
@@ -262,27 +344,74 @@ def recompute(
         if not chunk:
             break
         facts = facts_for(chunk, today)
+        rows: list[PremisesRisk] = []
+        # Viewers who see the same facts get the same assessment: score each set once.
+        assessed: dict[risk.PremisesFacts, tuple[risk.RiskAssessment, list[Any]]] = {}
+        for item in chunk:
+            for viewer, seen in facts[item.pk].items():
+                if seen not in assessed:
+                    assessment = risk.score(seen, config)
+                    assessed[seen] = (assessment, _fired(assessment))
+                assessment, fired = assessed[seen]
+                rows.append(
+                    PremisesRisk(
+                        premises_id=item.pk,
+                        organisation_id=viewer.organisation,
+                        clearance=viewer.clearance,
+                        score=round(assessment.score, 3),
+                        level=assessment.level,
+                        fired=fired,
+                        address=item.address,
+                        computed_at=now,
+                    )
+                )
         with transaction.atomic():
-            for item in chunk:
-                assessment = risk.score(facts[item.pk], config)
-                item.risk_score = round(assessment.score, 3)
-                item.risk_level = assessment.level
-                item.risk_fired = [
-                    {
-                        "key": f.key,
-                        "contribution": round(f.contribution, 3),
-                        "explanation": dict(f.explanation),
-                    }
-                    for f in assessment.fired
-                ]
-                item.risk_computed_at = now
-            Premises.objects.bulk_update(
-                chunk,
-                ["risk_score", "risk_level", "risk_fired", "risk_computed_at"],
-                batch_size=1000,
-            )
+            PremisesRisk.objects.filter(premises_id__in=[p.pk for p in chunk]).delete()
+            PremisesRisk.objects.bulk_create(rows, batch_size=1000)
         done += len(chunk)
         last = chunk[-1].pk
         if progress is not None:
             progress(done, total)
     return done
+
+
+def neighbourhood(premises_ids: Iterable[Any]) -> set[Any]:
+    """The premises whose risk can depend on facts about these premises: themselves and
+    those linked to them through a business or a person with the same identity number
+    (for any viewer)."""
+    ids = {pk for pk in premises_ids if pk is not None}
+    if not ids:
+        return set()
+    through: Any = Business.premises.through
+    business_ids = set(
+        through.objects.filter(premises_id__in=ids).values_list("business_id", flat=True)
+    )
+    numbers = set(
+        PersonRole.objects.filter(Q(premises_id__in=ids) | Q(business_id__in=business_ids))
+        .exclude(person_number="")
+        .values_list("person_number", flat=True)
+    )
+    if numbers:
+        for premises_id, business_id in PersonRole.objects.filter(
+            person_number__in=numbers
+        ).values_list("premises_id", "business_id"):
+            if premises_id:
+                ids.add(premises_id)
+            if business_id:
+                business_ids.add(business_id)
+    ids |= set(
+        through.objects.filter(business_id__in=business_ids).values_list("premises_id", flat=True)
+    )
+    return ids
+
+
+def compute_missing() -> int:
+    """Score the premises that have no risk row at all (after an upgrade from stored
+    shared scores, or for premises written past the services)."""
+    from django.db.models import Exists, OuterRef
+
+    missing = Premises.objects.filter(
+        ~Exists(PremisesRisk.objects.filter(premises_id=OuterRef("pk")))
+    ).values_list("pk", flat=True)
+    ids = list(missing)
+    return recompute(premises_ids=ids) if ids else 0

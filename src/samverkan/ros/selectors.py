@@ -2,19 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from samverkan.core.scoping import get_scope
 from samverkan.core.selectors import get_scoped
-from samverkan.organisations.roles import Action
-from samverkan.ros.models import Business, Operation, Permit, Premises, Signal
+from samverkan.organisations.roles import Action, readable_levels
+from samverkan.organisations.selectors import primary_organisation
+from samverkan.ros.models import Business, Operation, Permit, Premises, PremisesRisk, Signal
+from samverkan.ros.riskfacts import LEVEL_RANK, Viewer
 
 PAGE_SIZE = 25
 
 
-def premises_list(
+def viewers(user: Any) -> list[Viewer]:
+    """The viewers a user reads risk as: one per organisation (the highest level the
+    user's roles there read), the organisation the user acts for first."""
+    scope = get_scope(user)
+    if not scope.roles_by_org:
+        return []
+    active = primary_organisation(user)
+    found = [
+        Viewer(org, max(LEVEL_RANK[level] for role in roles for level in readable_levels(role)))
+        for org, roles in scope.roles_by_org.items()
+    ]
+    return sorted(found, key=lambda v: (active is None or v.organisation != active.pk, v))
+
+
+def risk_rows(user: Any) -> QuerySet[PremisesRisk]:
+    """One risk row for each premises the user can see: the row of the first of the
+    user's viewers that sees it. A row exists exactly when its viewer sees the premises,
+    so this is also the user's visible part of the register."""
+    condition = Q(pk__in=[])
+    earlier: list[Viewer] = []
+    for viewer in viewers(user):
+        mine = Q(organisation_id=viewer.organisation, clearance=viewer.clearance)
+        for other in earlier:
+            mine &= ~Q(
+                Exists(
+                    PremisesRisk.objects.filter(
+                        premises_id=OuterRef("premises_id"),
+                        organisation_id=other.organisation,
+                        clearance=other.clearance,
+                    )
+                )
+            )
+        condition |= mine
+        earlier.append(viewer)
+    return PremisesRisk.objects.filter(condition)
+
+
+def risk_list(
     *,
     user: Any,
     query: str = "",
@@ -22,41 +63,102 @@ def premises_list(
     kind: str = "",
     risk_level: str = "",
     permit_status: str = "",
-) -> QuerySet[Premises]:
-    """The risk list: visible premises, highest risk first."""
-    qs = Premises.objects.restrict(user, Action.VIEW).select_related("municipality", "kind")
+) -> QuerySet[PremisesRisk]:
+    """The risk list: the user's risk rows of visible premises, highest risk first."""
+    qs = risk_rows(user)
     if query:
         from samverkan.ros.importing import normalise_address
 
         qs = qs.filter(
-            Q(normalised_address__contains=normalise_address(query))
-            | Q(name__icontains=query)
-            | Q(property_designation__icontains=query)
+            Q(premises__normalised_address__contains=normalise_address(query))
+            | Q(premises__name__icontains=query)
+            | Q(premises__property_designation__icontains=query)
         )
     if municipality:
-        qs = qs.filter(municipality_id=municipality)
+        qs = qs.filter(premises__municipality_id=municipality)
     if kind:
-        qs = qs.filter(kind__key=kind)
+        qs = qs.filter(premises__kind__key=kind)
     if risk_level:
-        qs = qs.filter(risk_level=risk_level)
+        qs = qs.filter(level=risk_level)
     if permit_status:
         permits = Permit.objects.restrict(user, Action.VIEW).filter(status=permit_status)
-        qs = qs.filter(pk__in=permits.values("premises_id"))
-    return qs.order_by("-risk_score", "address")
+        qs = qs.filter(premises_id__in=permits.values("premises_id"))
+    return qs.order_by("-score", "address", "premises_id")
+
+
+def with_risk(rows: Iterable[PremisesRisk]) -> list[Premises]:
+    """The premises of risk rows (loaded with ``premises`` and its municipality and
+    kind), each carrying its row as ``premises.risk``."""
+    result = []
+    for row in rows:
+        premises = row.premises
+        premises.risk = row  # type: ignore[attr-defined]
+        result.append(premises)
+    return result
+
+
+def premises_list(*, user: Any, limit: int, **filters: Any) -> list[Premises]:
+    """The first ``limit`` premises of the risk list, with their risk."""
+    rows = risk_list(user=user, **filters).select_related(
+        "premises__municipality", "premises__kind"
+    )
+    return with_risk(rows[:limit])
 
 
 def premises_page(*, user: Any, number: Any, **filters: Any) -> Page[Premises]:
-    """One page of the risk list. The page's ids are chosen first (an index-only walk
+    """One page of the risk list. The page's rows are chosen first (an index-only walk
     even deep into the list), then only those rows are loaded."""
-    ids = premises_list(user=user, **filters).values_list("pk", flat=True)
+    ids = risk_list(user=user, **filters).values_list("pk", flat=True)
     page = Paginator(ids, PAGE_SIZE).get_page(number)
     chosen = list(page.object_list)
     rows = {
-        p.pk: p
-        for p in Premises.objects.filter(pk__in=chosen).select_related("municipality", "kind")
+        r.pk: r
+        for r in PremisesRisk.objects.filter(pk__in=chosen).select_related(
+            "premises__municipality", "premises__kind"
+        )
     }
-    page.object_list = [rows[pk] for pk in chosen if pk in rows]
+    page.object_list = with_risk(rows[pk] for pk in chosen if pk in rows)  # type: ignore[assignment]
     return page  # type: ignore[return-value]
+
+
+# The columns of the register export and the map, as (key, risk list lookup).
+ROW_FIELDS = (
+    ("id", "premises_id"),
+    ("name", "premises__name"),
+    ("address", "address"),
+    ("postal_code", "premises__postal_code"),
+    ("municipality__name", "premises__municipality__name"),
+    ("property_designation", "premises__property_designation"),
+    ("kind__name", "premises__kind__name"),
+    ("latitude", "premises__latitude"),
+    ("longitude", "premises__longitude"),
+    ("risk_score", "score"),
+    ("risk_level", "level"),
+)
+
+
+def premises_rows(*, user: Any, **filters: Any) -> list[dict[str, Any]]:
+    """The risk list as plain rows for exports (keys of ``ROW_FIELDS``)."""
+    return _as_rows(risk_list(user=user, **filters))
+
+
+def _as_rows(
+    qs: QuerySet[PremisesRisk], *extra: str, limit: int | None = None
+) -> list[dict[str, Any]]:
+    lookups = [lookup for _key, lookup in ROW_FIELDS]
+    values = qs.values(*lookups, *extra)
+    return [
+        {key: row[lookup] for key, lookup in ROW_FIELDS} | {name: row[name] for name in extra}
+        for row in (values if limit is None else values[:limit])
+    ]
+
+
+def risk_for(*, user: Any, premises: Premises | Iterable[Any]) -> Any:
+    """The user's risk row of one premises (None if the user cannot see it), or for
+    several premises ids a dict of id → row of those the user can see."""
+    if isinstance(premises, Premises):
+        return risk_rows(user).filter(premises_id=premises.pk).first()
+    return {row.premises_id: row for row in risk_rows(user).filter(premises_id__in=premises)}
 
 
 def premises_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Premises:
@@ -116,48 +218,37 @@ def map_features(
     targets_only: bool = False,
     limit: int = 5000,
 ) -> tuple[list[Any], bool]:
-    """Premises with coordinates as GeoJSON-ready dicts, highest risk first; ``True``
-    when more premises matched than ``limit``."""
-    qs = premises_list(
+    """Premises with coordinates as GeoJSON-ready rows (keys of ``ROW_FIELDS`` and
+    ``is_target``), highest risk first; ``True`` when more premises matched than
+    ``limit``."""
+    qs = risk_list(
         user=user,
         municipality=municipality,
         kind=kind,
         permit_status=permit_status,
         risk_level=risk_level,
-    ).filter(latitude__isnull=False, longitude__isnull=False)
+    ).filter(premises__latitude__isnull=False, premises__longitude__isnull=False)
     if bbox is not None:
         west, south, east, north = bbox
         qs = qs.filter(
-            latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
+            premises__latitude__gte=south,
+            premises__latitude__lte=north,
+            premises__longitude__gte=west,
+            premises__longitude__lte=east,
         )
-    from django.db.models import Exists, OuterRef
-
     from samverkan.ros.models import OperationTarget
 
     visible_operations = Operation.objects.restrict(user, Action.VIEW).values("pk")
     qs = qs.annotate(
         is_target=Exists(
             OperationTarget.objects.filter(
-                premises=OuterRef("pk"), operation__in=visible_operations
+                premises=OuterRef("premises_id"), operation__in=visible_operations
             )
         )
     )
     if targets_only:
         qs = qs.filter(is_target=True)
-    rows = list(
-        qs.values(
-            "is_target",
-            "id",
-            "name",
-            "address",
-            "latitude",
-            "longitude",
-            "risk_score",
-            "risk_level",
-            "kind__name",
-            "municipality__name",
-        )[: limit + 1]
-    )
+    rows = _as_rows(qs, "is_target", limit=limit + 1)
     return rows[:limit], len(rows) > limit
 
 

@@ -18,7 +18,7 @@ from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
 from samverkan.organisations.models import Organisation, OrganisationType
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
-from samverkan.ros import grading
+from samverkan.ros import grading, riskfacts
 from samverkan.ros.importing import ParsedRow, parse_rows
 from samverkan.ros.models import ActivityKind, Business, Permit, PersonRole, Premises, Signal
 
@@ -45,6 +45,9 @@ def set_sharing(*, actor: Any, record: ScopedRecord, organisations: Iterable[Org
             obj=record,
             details={"added": sorted(after - before), "removed": sorted(before - after)},
         )
+        # Who sees the record changed, so every viewer's risk built on it may change; in
+        # this transaction, so that a risk row never outlives its viewer's access.
+        riskfacts.recompute(premises_ids=affected_premises(record))
 
 
 # --- Register import --------------------------------------------------------------
@@ -100,6 +103,7 @@ def import_register(
     with transaction.atomic():
         _apply(actor=actor, owner=owner, parsed=parsed, summary=summary, commit=commit)
         if commit:
+            riskfacts.recompute(premises_ids=riskfacts.neighbourhood(summary.touched))
             audit.record(
                 actor=actor,
                 action=AuditAction.CREATE,
@@ -320,24 +324,29 @@ def record_signal(
             "grade": reliability + credibility,
         },
     )
+    riskfacts.recompute(premises_ids=affected_premises(signal))
     return signal
 
 
-def affected_premises(record: Any) -> list[Any]:
-    """Premises whose shared risk score may change when ``record``'s sharing changes."""
-    if isinstance(record, Premises):
-        ids = [record.pk]
-        links: Any = Business.premises.through
-        business_ids = links.objects.filter(premises_id=record.pk).values_list("business_id")
-        ids += list(
-            links.objects.filter(business_id__in=business_ids).values_list("premises_id", flat=True)
-        )
-        return ids
+def affected_premises(record: Any) -> set[Any]:
+    """Premises whose risk (for any viewer) may change when ``record`` is added, or
+    when who can see it changes."""
+    from samverkan.ros.models import InspectionRecord
+
     if isinstance(record, Signal | Permit):
-        return [record.premises_id] if record.premises_id else []
+        return {record.premises_id} if record.premises_id else set()
+    if isinstance(record, Premises):
+        return riskfacts.neighbourhood([record.pk])
     if isinstance(record, Business):
-        return list(record.premises.values_list("pk", flat=True))
-    return []
+        return riskfacts.neighbourhood(record.premises.values_list("pk", flat=True))
+    if isinstance(record, PersonRole):
+        ids = {record.premises_id}
+        if record.business is not None:
+            ids |= set(record.business.premises.values_list("pk", flat=True))
+        return riskfacts.neighbourhood(ids)
+    if isinstance(record, InspectionRecord):
+        return riskfacts.neighbourhood([record.target.premises_id])
+    return set()
 
 
 @transaction.atomic

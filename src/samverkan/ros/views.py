@@ -86,6 +86,7 @@ def premises_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     parts["signals"] = signals
     context = {
         "premises": premises,
+        "risk": selectors.risk_for(user=request.user, premises=premises),
         "lang": ui_language(),
         "can_share": Premises.objects.allowed(request.user, Action.SHARE, premises.pk),
         "can_signal": _creator_orgs(request.user).exists(),
@@ -103,13 +104,11 @@ def _share_view(request: HttpRequest, record: Any, back: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                services.set_sharing(
-                    actor=request.user,
-                    record=record,
-                    organisations=list(form.cleaned_data["shared_with"]),
-                )
-                riskfacts.recompute(premises_ids=services.affected_premises(record))
+            services.set_sharing(
+                actor=request.user,
+                record=record,
+                organisations=list(form.cleaned_data["shared_with"]),
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -179,22 +178,20 @@ def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
         data = form.cleaned_data
         target = targets[data["about"]][1]
         try:
-            with transaction.atomic():
-                services.record_signal(
-                    actor=request.user,
-                    owner=data["owner"],
-                    premises=premises,
-                    business=target if isinstance(target, Business) else None,
-                    person=target if isinstance(target, PersonRole) else None,
-                    kind=data["kind"],
-                    description=data["description"],
-                    observed_on=data["observed_on"],
-                    reliability=data["reliability"],
-                    credibility=data["credibility"],
-                    confidentiality=Confidentiality(data["confidentiality"]),
-                    shared_with=list(data["shared_with"]),
-                )
-                riskfacts.recompute(premises_ids=[premises.pk])
+            services.record_signal(
+                actor=request.user,
+                owner=data["owner"],
+                premises=premises,
+                business=target if isinstance(target, Business) else None,
+                person=target if isinstance(target, PersonRole) else None,
+                kind=data["kind"],
+                description=data["description"],
+                observed_on=data["observed_on"],
+                reliability=data["reliability"],
+                credibility=data["credibility"],
+                confidentiality=Confidentiality(data["confidentiality"]),
+                shared_with=list(data["shared_with"]),
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -246,11 +243,9 @@ def register_import(request: HttpRequest) -> HttpResponse:
             rows = read_table(
                 path.read_bytes(), pending["name"], aliases=ALIASES, required=REQUIRED
             )
-            with transaction.atomic():
-                summary = services.import_register(
-                    actor=request.user, owner=owner, rows=rows, commit=True
-                )
-                riskfacts.recompute(premises_ids=summary.touched)
+            summary = services.import_register(
+                actor=request.user, owner=owner, rows=rows, commit=True
+            )
         except TableError as error:
             messages.error(
                 request, _("Nothing was imported: %(n)d problems.") % {"n": len(error.problems)}
@@ -318,8 +313,7 @@ def premises_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx", "geojson"):
         raise Http404
     _form, values = _filters(request)
-    qs = selectors.premises_list(user=request.user, **values)
-    rows = list(qs.values("id", *[c for c, _ in EXPORT_COLUMNS]))
+    rows = selectors.premises_rows(user=request.user, **values)
     with transaction.atomic():
         audit.record(
             actor=request.user,

@@ -109,8 +109,11 @@ def _operation_context(request: HttpRequest, operation: Operation) -> dict[str, 
             "assignments__participation__organisation"
         )
     )
+    # Each target's risk as this user sees it; none for premises the user cannot see.
+    risks = selectors.risk_for(user=user, premises=[t.premises_id for t in targets])
     for target in targets:
         target.records = by_target.get(target.pk, [])  # type: ignore[attr-defined]
+        target.risk = risks.get(target.premises_id)  # type: ignore[attr-defined]
     participations = list(operation.participations.select_related("organisation"))
     for p in participations:
         authority = toolbox.authority(p.authority)
@@ -151,10 +154,8 @@ def operation_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 def operation_targets(request: HttpRequest, pk: Any) -> HttpResponse:
     operation = selectors.operation_get(user=request.user, pk=pk, action=Action.CHANGE)
     query = request.GET.get("q", "")[:200]
-    candidates = (
-        selectors.premises_list(user=request.user, query=query)[:50]
-        if query or request.GET.get("all")
-        else selectors.premises_list(user=request.user)[:25]
+    candidates = selectors.premises_list(
+        user=request.user, query=query, limit=50 if query or request.GET.get("all") else 25
     )
     if request.method == "POST":
         ids = request.POST.getlist("premises")
