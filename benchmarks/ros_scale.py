@@ -8,10 +8,12 @@ it) and one in the first housing company (sees only what is shared with it). The
 loads, with COPY:
 
 * ``--premises`` premises split between the municipalities (owner = municipality), with
-  random coordinates around Linköping and Norrköping, a kind of activity, and a stored
-  risk score, level and explanation taken from a pool of real ``risk.score`` results
-  (the recompute itself is measured by ``ros_risk.py``); about 25 % shared with the
-  municipality's police, 5 % with its housing company, 2 % with the other municipality;
+  random coordinates around Linköping and Norrköping, a kind of activity, and one stored
+  risk row per viewer (each organisation that sees the premises, at each clearance from
+  the premises' level up) with a score, level and explanation taken from a pool of real
+  ``risk.score`` results (the recompute itself is measured by ``ros_risk.py``); about
+  25 % shared with the municipality's police, 5 % with its housing company, 2 % with the
+  other municipality;
 * about one permit per premises (owner = municipality, shared like its premises);
 * ``--signals`` signals owned by the police of the premises' city, dated in the last two
   years, 85 % shared with the municipality (5 % also with the housing company);
@@ -67,6 +69,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from survey_load import create_database, drop_database, percentile  # also puts src/ on the path
 
 TARGET_MS = 300.0
+LEVEL_RANK = {"intern": 0, "begransad": 1, "sekretess": 2}
 CENTRES = {"linkoping": (58.4108, 15.6214), "norrkoping": (58.5877, 16.1924)}
 POSTAL = {"linkoping": "58", "norrkoping": "60"}
 CITY_NAMES = {"linkoping": "Linköping", "norrkoping": "Norrköping"}
@@ -264,6 +267,7 @@ def weighted_level(rng: random.Random) -> str:
 @dataclass
 class Loaded:
     premises: int = 0
+    risk_rows: int = 0
     permits: int = 0
     signals: int = 0
     shares: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -290,6 +294,7 @@ def load(
     loaded = Loaded()
     share_rows: dict[str, list[tuple[str, int]]] = defaultdict(list)
     premises_meta: dict[str, tuple[str, str, set[int]]] = {}  # id -> city, level, shared
+    risk_rows: list[tuple[Any, ...]] = []
     cities = list(CENTRES)
     other = {"linkoping": "norrkoping", "norrkoping": "linkoping"}
 
@@ -297,8 +302,7 @@ def load(
         columns = (
             "id, owner_id, confidentiality, created_at, updated_at, name, address, "
             "postal_code, municipality_id, latitude, longitude, property_designation, "
-            "kind_id, normalised_address, risk_score, risk_level, risk_fired, "
-            "risk_computed_at"
+            "kind_id, normalised_address"
         )
         from samverkan.ros.importing import normalise_address
 
@@ -318,7 +322,6 @@ def load(
                         used.add((city, key))
                         break
                 kind = rng.choice(world.kinds)
-                score, level_name, fired = rng.choice(pool[kind.pk])
                 lat, lon = CENTRES[city]
                 pk = new_id(rng)
                 confidentiality = weighted_level(rng)
@@ -339,10 +342,6 @@ def load(
                         f"{rng.randint(1, 30)}",
                         kind.pk,
                         key,
-                        score,
-                        level_name,
-                        fired,
-                        now,
                     )
                 )
                 shared: set[int] = set()
@@ -355,8 +354,25 @@ def load(
                 for org_id in shared:
                     share_rows["premises"].append((pk, org_id))
                 premises_meta[pk] = (city, confidentiality, shared)
+                # One risk row per viewer: each organisation that sees the premises, at each
+                # clearance from the premises' level up (see ros.riskfacts).
+                for org_id in (municipality.pk, *sorted(shared)):
+                    score, level_name, fired = rng.choice(pool[kind.pk])
+                    for clearance in range(LEVEL_RANK[confidentiality], 3):
+                        risk_rows.append(
+                            (pk, org_id, clearance, score, level_name, fired, address, now)
+                        )
         loaded.premises = premises
         print(f"  premises copied: {premises:,}", flush=True)
+        columns = (
+            "premises_id, organisation_id, clearance, score, level, fired, address, computed_at"
+        )
+        with cur.copy(f"COPY ros_premisesrisk ({columns}) FROM STDIN") as copy:
+            for row in risk_rows:
+                copy.write_row(row)
+        loaded.risk_rows = len(risk_rows)
+        risk_rows.clear()
+        print(f"  risk rows copied: {loaded.risk_rows:,}", flush=True)
 
         columns = (
             "id, owner_id, confidentiality, created_at, updated_at, premises_id, type, "
@@ -436,6 +452,7 @@ def load(
             conn.execute(statement)
         for table in (
             "ros_premises",
+            "ros_premisesrisk",
             "ros_permit",
             "ros_signal",
             "ros_premises_shared_with",
@@ -521,7 +538,7 @@ def run_requests(world: World, *, requests: int, seed: int) -> dict[tuple[str, s
         client = Client()
         client.force_login(user)
         forget_scope(user)
-        visible = selectors.premises_list(user=user).count()
+        visible = selectors.risk_list(user=user).count()
         pages = max(1, -(-visible // selectors.PAGE_SIZE))
         city = world.user_city[label]
         print(f"  {label}: sees {visible:,} premises ({pages:,} pages)", flush=True)
@@ -599,6 +616,7 @@ def table_rows() -> dict[str, int]:
 
     tables = [
         "ros_premises",
+        "ros_premisesrisk",
         "ros_premises_shared_with",
         "ros_permit",
         "ros_permit_shared_with",
@@ -618,6 +636,67 @@ def table_rows() -> dict[str, int]:
 # --- Main -------------------------------------------------------------------------------
 
 
+def measure_recompute(world: World, *, sample: int, seed: int) -> None:
+    """The cost of keeping one risk row per viewer: recompute a random sample of premises
+    (read the facts, score each viewer, rewrite the rows), beside reading the same facts
+    only; then sharing changes through the service, which recomputes in its
+    transaction."""
+    from django.db import transaction
+
+    from samverkan.organisations.roles import Role
+    from samverkan.ros import riskfacts, services
+    from samverkan.ros.models import Premises, PremisesRisk
+
+    rng = random.Random(seed)
+    ids = list(Premises.objects.values_list("pk", flat=True))
+    chosen = rng.sample(ids, min(sample, len(ids)))
+    premises = list(Premises.objects.filter(pk__in=chosen).select_related("kind").order_by("pk"))
+    started = time.perf_counter()
+    for start in range(0, len(premises), riskfacts.CHUNK):
+        riskfacts.facts_for(premises[start : start + riskfacts.CHUNK], date.today())
+    read = time.perf_counter() - started
+    started = time.perf_counter()
+    with transaction.atomic():
+        riskfacts.recompute(premises_ids=chosen)
+    full = time.perf_counter() - started
+    rows = PremisesRisk.objects.filter(premises_id__in=chosen).count()
+    print(
+        f"recompute, {len(chosen):,} random premises ({rows:,} risk rows, "
+        f"{rows / len(chosen):.2f} per premises):"
+    )
+    print(f"  baseline (read the facts of every viewer): {read:6.2f} s")
+    print(
+        f"  recompute (read, score, rewrite rows):     {full:6.2f} s  "
+        f"{len(chosen) / full:8,.0f} premises/s  ratio {full / read:.2f}"
+    )
+    owner = world.municipalities["linkoping"]
+    coordinator = org_user(owner, Role.COORDINATOR)
+    targets = list(Premises.objects.filter(owner=owner).order_by("pk")[:20])
+    timings = []
+    for item in targets:
+        shared = list(item.shared_with.all())
+        started = time.perf_counter()
+        services.set_sharing(
+            actor=coordinator, record=item, organisations=[*shared, world.housing["linkoping"]]
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        services.set_sharing(actor=coordinator, record=item, organisations=shared)
+    print(
+        f"  one sharing change with its recompute (service call, {len(timings)} changes): "
+        f"median {statistics.median(timings):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms"
+    )
+
+
+def org_user(organisation: Any, role: Any) -> Any:
+    from samverkan.organisations import services as org_services
+
+    user = org_services.create_user(
+        actor=None, username=f"ros-bench-{uuid.uuid4().hex[:8]}", password=None
+    )
+    org_services.add_membership(actor=None, user=user, organisation=organisation, role=role)
+    return user
+
+
 def main() -> None:
     import psycopg
     from psycopg import sql
@@ -626,6 +705,12 @@ def main() -> None:
     parser.add_argument("--premises", type=int, default=200_000)
     parser.add_argument("--signals", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument(
+        "--recompute-sample",
+        type=int,
+        default=10_000,
+        help="premises whose risk rows are recomputed to measure the cost (0: skip)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--explain", action="store_true", help="EXPLAIN the slowest query of every endpoint"
@@ -734,6 +819,8 @@ def main() -> None:
         results = run_requests(world, requests=args.requests, seed=args.seed)
         print(f"measured in {time.perf_counter() - started:.1f} s")
         report(results, explain_all=args.explain)
+        if args.recompute_sample:
+            measure_recompute(world, sample=args.recompute_sample, seed=args.seed)
     finally:
         if "django" in sys.modules:
             from django.db import connections

@@ -146,34 +146,65 @@ class _Graph:
     inspection_aud: dict[Any, Audience]
 
 
+def _select(
+    model: Any, condition: Q, *fields: str
+) -> tuple[list[dict[str, Any]], dict[Any, Audience]]:
+    """Rows of ``model`` matching ``condition`` (with ``fields``) and their audiences, in
+    two queries whatever the number of rows."""
+    matching = model.objects.filter(condition)
+    rows = list(matching.values("id", "owner_id", "confidentiality", *fields))
+    through = model.shared_with.through
+    fk = model._meta.get_field("shared_with").m2m_field_name()
+    shared: dict[Any, set[int]] = defaultdict(set)
+    for record_id, org_id in through.objects.filter(
+        **{f"{fk}_id__in": matching.values("id")}
+    ).values_list(f"{fk}_id", "organisation_id"):
+        shared[record_id].add(org_id)
+    audiences = {
+        row["id"]: Audience(
+            row["owner_id"],
+            frozenset(shared[row["id"]]),
+            LEVEL_RANK[Confidentiality(row["confidentiality"])],
+        )
+        for row in rows
+    }
+    return rows, audiences
+
+
+def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
+    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    return groups
+
+
 def _graph(ids: list[Any]) -> _Graph:
     through: Any = Business.premises.through
-    permits: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for p in Permit.objects.filter(premises_id__in=ids).values(
-        "id", "premises_id", "type", "status", "valid_to"
-    ):
-        permits[p["premises_id"]].append(p)
-    signals: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for row in Signal.objects.filter(premises_id__in=ids).values(
-        "id", "premises_id", "observed_on", "reliability", "credibility"
-    ):
-        signals[row["premises_id"]].append(row)
+    chunk = Q(premises_id__in=ids)
+    permits, permit_aud = _select(Permit, chunk, "premises_id", "type", "status", "valid_to")
+    signals, signal_aud = _select(
+        Signal, chunk, "premises_id", "observed_on", "reliability", "credibility"
+    )
     businesses_at: dict[Any, list[Any]] = defaultdict(list)
-    for business_id, premises_id in through.objects.filter(premises_id__in=ids).values_list(
+    for business_id, premises_id in through.objects.filter(chunk).values_list(
         "business_id", "premises_id"
     ):
         businesses_at[premises_id].append(business_id)
-    business_ids = {b for group in businesses_at.values() for b in group}
-    # Persons at the premises or at a business there, and everyone with the same number.
-    persons = list(
-        PersonRole.objects.filter(Q(premises_id__in=ids) | Q(business_id__in=business_ids))
+    # Everyone with the identity number of a person at the premises or at a business there.
+    numbers = (
+        PersonRole.objects.filter(
+            Q(premises_id__in=ids)
+            | Q(business_id__in=through.objects.filter(chunk).values("business_id"))
+        )
         .exclude(person_number="")
-        .values("id", "person_number", "premises_id", "business_id")
+        .values("person_number")
     )
-    same_people = list(
-        PersonRole.objects.filter(person_number__in={p["person_number"] for p in persons})
-        .exclude(person_number="")
-        .values("id", "person_number", "premises_id", "business_id")
+    same_people, person_aud = _select(
+        PersonRole,
+        Q(person_number__in=numbers) & ~Q(person_number=""),
+        "person_number",
+        "premises_id",
+        "business_id",
     )
     persons_at: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     persons_of_business: dict[Any, list[dict[str, Any]]] = defaultdict(list)
@@ -184,6 +215,7 @@ def _graph(ids: list[Any]) -> _Graph:
             persons_at[person["premises_id"]].append(person)
         if person["business_id"]:
             persons_of_business[person["business_id"]].append(person)
+    business_ids = {b for group in businesses_at.values() for b in group}
     business_ids |= {p["business_id"] for p in same_people if p["business_id"]}
     premises_of_business: dict[Any, set[Any]] = defaultdict(set)
     for business_id, premises_id in through.objects.filter(
@@ -192,28 +224,32 @@ def _graph(ids: list[Any]) -> _Graph:
         premises_of_business[business_id].add(premises_id)
     linked = {pid for group in premises_of_business.values() for pid in group}
     linked |= {p["premises_id"] for p in same_people if p["premises_id"]}
-    inspections_at: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for record in InspectionRecord.objects.filter(target__premises_id__in=set(ids) | linked).values(
-        "id", "target__premises_id", "findings", "sanctions"
-    ):
-        inspections_at[record["target__premises_id"]].append(record)
+    linked -= set(ids)
+    inspections, inspection_aud = _select(
+        InspectionRecord,
+        Q(target__premises_id__in=ids) | Q(target__premises_id__in=linked),
+        "target__premises_id",
+        "findings",
+        "sanctions",
+    )
+    premises_aud = _audiences(Premises, ids)
+    premises_aud.update(_audiences(Premises, linked))
+    _rows, business_aud = _select(Business, Q(id__in=business_ids))
     return _Graph(
-        premises=_audiences(Premises, set(ids) | linked),
-        permits=permits,
-        signals=signals,
+        premises=premises_aud,
+        permits=_grouped(permits, "premises_id"),
+        signals=_grouped(signals, "premises_id"),
         businesses_at=businesses_at,
         premises_of_business=premises_of_business,
         persons_at=persons_at,
         persons_of_business=persons_of_business,
         persons_by_number=persons_by_number,
-        inspections_at=inspections_at,
-        business_aud=_audiences(Business, business_ids),
-        person_aud=_audiences(PersonRole, {p["id"] for p in same_people}),
-        permit_aud=_audiences(Permit, [p["id"] for g in permits.values() for p in g]),
-        signal_aud=_audiences(Signal, [x["id"] for g in signals.values() for x in g]),
-        inspection_aud=_audiences(
-            InspectionRecord, [i["id"] for g in inspections_at.values() for i in g]
-        ),
+        inspections_at=_grouped(inspections, "target__premises_id"),
+        business_aud=business_aud,
+        person_aud=person_aud,
+        permit_aud=permit_aud,
+        signal_aud=signal_aud,
+        inspection_aud=inspection_aud,
     )
 
 
@@ -331,10 +367,10 @@ def recompute(
     now = timezone.now()
     qs = Premises.objects.select_related("kind").order_by("pk")
     if premises_ids is not None:
-        wanted = list({pk for pk in premises_ids if pk is not None})
-        if not wanted:
+        requested = list({pk for pk in premises_ids if pk is not None})
+        if not requested:
             return 0
-        qs = qs.filter(pk__in=wanted)
+        qs = qs.filter(pk__in=requested)
     total = qs.count() if progress is not None else 0
     done = 0
     last = None
@@ -344,35 +380,72 @@ def recompute(
         if not chunk:
             break
         facts = facts_for(chunk, today)
-        rows: list[PremisesRisk] = []
+        wanted: dict[tuple[Any, int, int], tuple[float, str, list[Any], str]] = {}
         # Viewers who see the same facts get the same assessment: score each set once.
-        assessed: dict[risk.PremisesFacts, tuple[risk.RiskAssessment, list[Any]]] = {}
+        assessed: dict[risk.PremisesFacts, tuple[float, str, list[Any]]] = {}
         for item in chunk:
             for viewer, seen in facts[item.pk].items():
                 if seen not in assessed:
                     assessment = risk.score(seen, config)
-                    assessed[seen] = (assessment, _fired(assessment))
-                assessment, fired = assessed[seen]
-                rows.append(
-                    PremisesRisk(
-                        premises_id=item.pk,
-                        organisation_id=viewer.organisation,
-                        clearance=viewer.clearance,
-                        score=round(assessment.score, 3),
-                        level=assessment.level,
-                        fired=fired,
-                        address=item.address,
-                        computed_at=now,
+                    assessed[seen] = (
+                        round(assessment.score, 3),
+                        assessment.level,
+                        _fired(assessment),
                     )
-                )
+                key = (item.pk, viewer.organisation, viewer.clearance)
+                wanted[key] = (*assessed[seen], item.address)
         with transaction.atomic():
-            PremisesRisk.objects.filter(premises_id__in=[p.pk for p in chunk]).delete()
-            PremisesRisk.objects.bulk_create(rows, batch_size=1000)
+            _store(wanted, [p.pk for p in chunk], now)
         done += len(chunk)
         last = chunk[-1].pk
         if progress is not None:
             progress(done, total)
     return done
+
+
+def _store(
+    wanted: dict[tuple[Any, int, int], tuple[float, str, list[Any], str]],
+    premises_ids: list[Any],
+    now: Any,
+) -> None:
+    """Make the stored rows of these premises exactly ``wanted``, writing only what
+    changed (most recomputes after a change leave most viewers' rows as they were)."""
+    stale = []
+    for (
+        pk,
+        premises_id,
+        org,
+        clearance,
+        score,
+        level,
+        fired,
+        address,
+    ) in PremisesRisk.objects.filter(premises_id__in=premises_ids).values_list(
+        "pk", "premises_id", "organisation_id", "clearance", "score", "level", "fired", "address"
+    ):
+        key = (premises_id, org, clearance)
+        if wanted.get(key) == (score, level, fired, address):
+            del wanted[key]
+        else:
+            stale.append(pk)
+    if stale:
+        PremisesRisk.objects.filter(pk__in=stale).delete()
+    PremisesRisk.objects.bulk_create(
+        [
+            PremisesRisk(
+                premises_id=premises_id,
+                organisation_id=org,
+                clearance=clearance,
+                score=score,
+                level=level,
+                fired=fired,
+                address=address,
+                computed_at=now,
+            )
+            for (premises_id, org, clearance), (score, level, fired, address) in wanted.items()
+        ],
+        batch_size=1000,
+    )
 
 
 def neighbourhood(premises_ids: Iterable[Any]) -> set[Any]:
