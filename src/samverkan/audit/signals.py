@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -59,7 +60,29 @@ _ADMIN_ACTIONS = {
     DELETION: AuditAction.DELETE,
 }
 # Objects whose string form is a secret and must not reach the audit log.
-_SECRET_REPR = {"authtoken.token", "authtoken.tokenproxy", "otp_totp.totpdevice"}
+_SECRET_REPR = {
+    "authtoken.token",
+    "authtoken.tokenproxy",
+    "accounts.apitoken",
+    "otp_totp.totpdevice",
+    "otp_static.staticdevice",
+    "otp_static.statictoken",
+}
+
+
+# Objects that are a user's credentials: changes to them in the admin (a password set,
+# an account deactivated, a second factor reset) concern that user's organisations too.
+_CREDENTIALS = {"auth.user", "otp_totp.totpdevice", "otp_static.staticdevice"}
+
+
+def _credential_owner(content_type: Any, object_type: str, object_id: str) -> Any | None:
+    if object_type not in _CREDENTIALS:
+        return None
+    if object_type == "auth.user":
+        return get_user_model()._default_manager.filter(pk=object_id).first()
+    # The admin logs a deletion before it deletes, so the device is still there.
+    device = content_type.model_class()._default_manager.filter(pk=object_id).first()
+    return device.user if device is not None else None
 
 
 @receiver(post_save, sender=LogEntry)
@@ -69,11 +92,18 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any)
         return
     content_type: Any = instance.content_type
     object_type = f"{content_type.app_label}.{content_type.model}" if content_type else ""
-    services.record(
-        actor=instance.user,
-        action=_ADMIN_ACTIONS.get(instance.action_flag, AuditAction.UPDATE),
-        object_type=object_type,
-        object_id=str(instance.object_id or "")[:64],
-        object_repr="" if object_type in _SECRET_REPR else instance.object_repr,
-        details={"via": "admin", "change": instance.get_change_message()[:500]},
-    )
+    object_id = str(instance.object_id or "")[:64]
+    fields: dict[str, Any] = {
+        "actor": instance.user,
+        "action": _ADMIN_ACTIONS.get(instance.action_flag, AuditAction.UPDATE),
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_repr": "" if object_type in _SECRET_REPR else instance.object_repr,
+        "details": {"via": "admin", "change": instance.get_change_message()[:500]},
+    }
+    owner = _credential_owner(content_type, object_type, object_id)
+    if owner is None:
+        services.record(**fields)
+        return
+    fields["details"]["user"] = owner.get_username()
+    services.record_about_accounts(user_ids=[owner.pk], **fields)
