@@ -172,7 +172,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env_int("SAMVERKAN_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("SAMVERKAN_LOCKOUT_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Failures from one IP address over all user names (password spraying) before the address is
+# locked out for the same time; 0 switches this off. See accounts/lockout.py.
+LOCKOUT_IP_FAILURES = env_int("SAMVERKAN_LOCKOUT_IP_FAILURES", 20)
+AXES_HANDLER = "samverkan.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "samverkan.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Any
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -10,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -147,6 +152,21 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(
-    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
 ) -> HttpResponse:
-    return render(request, "accounts/locked_out.html", status=429)
+    """django-axes' lock-out response: when to try again, also as Retry-After."""
+    cool_off = get_cool_off(request) or timedelta(0)
+    retry_at = timezone.localtime(timezone.now() + cool_off)
+    same_day = retry_at.date() == timezone.localdate()
+    minutes = max(1, math.ceil(cool_off.total_seconds() / 60))
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {
+            "retry_time": date_format(retry_at, "H:i" if same_day else "Y-m-d H:i"),
+            "minutes": minutes,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
