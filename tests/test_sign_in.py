@@ -166,11 +166,11 @@ def test_oidc_backend_matches_existing_users_by_email(world: Any) -> None:
 def test_api_token_page_needs_the_second_factor(world: Any, client: Any, settings: Any) -> None:
     settings.REQUIRE_2FA = True
     client.post("/konto/logga-in/", {"username": "linkoping.samordnare", "password": PASSWORD})
-    response = client.post("/konto/api-token/")
+    response = client.post("/konto/api-token/", {"name": "Skript"})
     assert response.status_code == 302 and response["Location"].startswith("/konto/tvafaktor/")
-    from rest_framework.authtoken.models import Token
+    from samverkan.accounts.models import ApiToken
 
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_platform_superuser_must_use_two_factor_for_the_admin(

@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_otp",
@@ -173,7 +172,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env_int("SAMVERKAN_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("SAMVERKAN_LOCKOUT_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Failures from one IP address over all user names (password spraying) before the address is
+# locked out for the same time; 0 switches this off. See accounts/lockout.py.
+LOCKOUT_IP_FAILURES = env_int("SAMVERKAN_LOCKOUT_IP_FAILURES", 20)
+AXES_HANDLER = "samverkan.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "samverkan.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
@@ -205,6 +208,12 @@ if OIDC_ENABLED:
 OIDC_SATISFIES_2FA = env_bool("OIDC_SATISFIES_2FA", False)
 
 OTP_TOTP_ISSUER = os.environ.get("SAMVERKAN_TOTP_ISSUER", "Samverkan")
+# Second-factor secrets are never shown in the admin (accounts/admin.py also replaces the
+# device admins with view-and-delete ones).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Personal API tokens: days until a new token expires.
+API_TOKEN_DAYS = env_int("SAMVERKAN_API_TOKEN_DAYS", 90)
 
 # --- Security headers ---------------------------------------------------------
 TLS = env_bool("SAMVERKAN_TLS", False)
@@ -259,8 +268,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- REST API --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token class first: its WWW-Authenticate header makes refusals a 401.
+        "samverkan.accounts.api_auth.ApiTokenAuthentication",
         "samverkan.accounts.api_auth.VerifiedSessionAuthentication",
-        "samverkan.accounts.api_auth.AuditedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["samverkan.accounts.api_auth.IsMember"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -41,3 +41,12 @@ class TokenForm(forms.Form):
         if not value.isdigit():
             raise forms.ValidationError(_("The code may contain digits only."))
         return value
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. the program that uses it."),
+        error_messages={"required": _("Give the token a name.")},
+    )

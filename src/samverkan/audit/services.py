@@ -3,7 +3,7 @@ and its audit entry are committed together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
@@ -47,9 +47,13 @@ def record(
     purpose: str = "",
     details: dict[str, Any] | None = None,
     ip_address: str = "",
+    subject_organisation_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry. Locks the chain head until the surrounding transaction ends."""
-    subject_organisation_id = _subject_organisation(obj)
+    """Append one entry. Locks the chain head until the surrounding transaction ends.
+
+    The subject organisation is the owner of ``obj``; ``subject_organisation_id`` gives it
+    for events that concern no record (see ``record_about_accounts``)."""
+    subject_organisation_id = _subject_organisation(obj) or subject_organisation_id
     if obj is not None:
         object_type, object_id, object_repr = _object_label(obj)
     if organisation is None and actor is not None and getattr(actor, "is_authenticated", False):
@@ -83,6 +87,24 @@ def record(
         entry.save()
         AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
     return entry
+
+
+def record_about_accounts(*, user_ids: Iterable[int], **fields: Any) -> list[AuditEntry]:
+    """An event about user accounts rather than a record, such as a failed sign-in, a
+    lock-out or revoked credentials: one entry per organisation the accounts are members
+    of, with that organisation as subject, so that each organisation's auditors see it
+    (and learn nothing about the account's other organisations). With no organisation
+    (an unknown user name, an account without memberships) one entry without any: no
+    auditor sees it, platform staff read it with ``samverkan audit sign-ins``."""
+    from samverkan.organisations.models import Membership
+
+    ids = list(user_ids)
+    memberships = Membership.objects.filter(user_id__in=ids) if ids else Membership.objects.none()
+    org_ids: Sequence[int | None] = sorted(
+        set(memberships.values_list("organisation_id", flat=True))
+    )
+    with transaction.atomic():
+        return [record(subject_organisation_id=org_id, **fields) for org_id in org_ids or [None]]
 
 
 def _chain_rows(batch: int = 2000) -> Iterator[dict[str, Any]]:
