@@ -220,3 +220,22 @@ def test_verify_job_runs_in_the_worker_with_progress(
     assert client.get(f"/jobb/{job.pk}/").status_code == 404
     assert client.get(f"/api/v1/jobs/{job.pk}/").status_code == 404
     assert str(job.pk) not in client.get("/jobb/").content.decode()
+
+
+def test_admin_deletes_one_object_at_a_time_so_each_deletion_is_audited(
+    world: Any, client: Any, settings: Any
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    settings.REQUIRE_2FA = False
+    root = get_user_model().objects.create_superuser(
+        "root", "root@example.invalid", "pw-root-123456"
+    )
+    client.force_login(root)
+    page = client.get("/admin/auth/user/").content.decode()
+    assert "delete_selected" not in page, "bulk deletion bypasses the audited change log"
+    victim = world.user("stangastaden", Role.REPORTER)
+    response = client.post(f"/admin/auth/user/{victim.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action=AuditAction.DELETE, object_type="auth.user")
+    assert entry.object_id == str(victim.pk) and entry.actor_username == "root"
