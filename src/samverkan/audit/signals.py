@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -76,4 +77,14 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any)
         object_id=str(instance.object_id or "")[:64],
         object_repr="" if object_type in _SECRET_REPR else instance.object_repr,
         details={"via": "admin", "change": instance.get_change_message()[:500]},
+        # The object (still there when a deletion is logged) gives the entry its owner
+        # and level, so that the level rule applies to admin changes too.
+        subject=_edited_object(instance),
     )
+
+
+def _edited_object(instance: LogEntry) -> Any:
+    try:
+        return instance.get_edited_object()
+    except (ObjectDoesNotExist, AttributeError, ValueError, ValidationError):
+        return None

@@ -661,6 +661,7 @@ def record_list_view(*, actor: Any, count: int, what: str) -> None:
             action=AuditAction.VIEW,
             object_type="matching.match",
             details={"list": what, "rows": count},
+            confidentiality=Confidentiality.CONFIDENTIAL.value,
         )
 
 
@@ -676,4 +677,5 @@ def record_export(*, actor: Any, what: str, rows: int, fmt: str) -> None:
             action=AuditAction.EXPORT,
             object_type=f"matching.{what}",
             details={"rows": rows, "format": fmt},
+            confidentiality=Confidentiality.CONFIDENTIAL.value,
         )
