@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.core.identifiers import random_code
 from samverkan.core.scoping import get_scope
 from samverkan.matching import engine, matchtypes, uploads
 from samverkan.matching.matchtypes import Catalogue, MatchType, Recipient
@@ -309,16 +310,24 @@ def start_run(
     return run
 
 
-def _next_numbers(year: int, count: int) -> list[str]:
+def _random_code() -> str:
+    return random_code(8, group=4)
+
+
+def _new_numbers(year: int, count: int) -> list[str]:
+    """``count`` match numbers not in use, ``M-2026-K7QX-4M9D``: random, so that a number
+    tells nothing about how many matches there are (32⁸ ≈ 10¹² codes a year). Both sides
+    of a pair get the same number."""
     prefix = f"M-{year}-"
-    last = (
-        Match.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    start = int(last[len(prefix) :]) + 1 if last else 1
-    return [f"{prefix}{n:06d}" for n in range(start, start + count)]
+    numbers: list[str] = []
+    while len(numbers) < count:
+        batch = {prefix + _random_code() for _ in range(count - len(numbers))} - set(numbers)
+        ordered = sorted(batch)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            batch -= set(Match.objects.filter(number__in=chunk).values_list("number", flat=True))
+        numbers.extend(sorted(batch))
+    return numbers
 
 
 def execute_run(*, run: MatchRun, progress: Progress | None = None) -> dict[str, Any]:
@@ -402,7 +411,7 @@ def _store_matches(
     year = run.period_end.year
     summary: dict[str, Any] = {"match_types": {}, "datasets": len(datasets)}
     with transaction.atomic():
-        numbers = iter(_next_numbers(year, sum(len(found) for *_, found in results)))
+        numbers = iter(_new_numbers(year, sum(len(found) for *_, found in results)))
         rows: list[Match] = []
         for match_type, i, j, found in results:
             entry = summary["match_types"].setdefault(match_type.key, {"pairs": 0})
@@ -455,7 +464,9 @@ def _store_matches(
             actor=run.started_by,
             action=AuditAction.JOB,
             obj=run,
-            details={"finished": True, **summary},
+            # Counts stay in the run row: the entry is read by the starter's auditors,
+            # and the totals would tell other organisations' numbers of matches.
+            details={"finished": True, "datasets": len(datasets)},
         )
     return summary
 
