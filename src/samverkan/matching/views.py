@@ -104,6 +104,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
 def match_export(request: HttpRequest) -> HttpResponse:
     """The organisation's own matches as CSV, for re-identification with
     ``samverkan match reveal`` where the mapping is kept."""
+    _require_matching_role(request)
     rows = selectors.match_list(user=request.user)
     out = io.StringIO()
     writer = csv.writer(out)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
-from samverkan.core.scoping import ScopedRecord, get_scope
+from samverkan.core.scoping import ScopedRecord, get_scope, level_error
 from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
 from samverkan.organisations.models import Organisation, OrganisationType
@@ -293,6 +293,8 @@ def record_signal(
         errors["credibility"] = _("Choose a grade 1–6.")
     if observed_on > date.today():
         errors["observed_on"] = _("The date cannot be in the future.")
+    if (level := level_error(actor, owner, confidentiality)) is not None:
+        errors["confidentiality"] = level
     if errors:
         raise ValidationError(errors)
     targets = share_targets(owner, shared_with)
