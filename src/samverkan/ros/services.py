@@ -360,6 +360,31 @@ def record_person_view(*, actor: Any, premises: Premises, purpose: str, count: i
 
 
 @transaction.atomic
+def record_person_shown(
+    *, actor: Any, premises: Premises, person: PersonRole, purpose: str
+) -> None:
+    """Audit that a page (the signal form) named one person, with the purpose stated."""
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        obj=person,
+        purpose=purpose[:1000],
+        details={"record": "person", "premises": str(premises.pk), "page": "signal"},
+    )
+
+
+@transaction.atomic
+def record_map_view(*, actor: Any, rows: int, truncated: bool) -> None:
+    """Audit one request for the map's data (the premises shown, as in the export)."""
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        object_type="ros.premises",
+        details={"list": "map", "rows": rows, "format": "geojson", "truncated": truncated},
+    )
+
+
+@transaction.atomic
 def record_signal_view(*, actor: Any, premises: Premises, signals: Sequence[Signal]) -> None:
     """Every view of a signal is audited, one entry per signal, so that the auditors of
     the organisation that recorded it see who read it."""
