@@ -157,6 +157,7 @@ def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
         targets[f"business:{business.pk}"] = (str(business), business)
     person_id = request.GET.get("person") or request.POST.get("person") or ""
     person = None
+    person_purpose = ""
     if person_id:
         person = (
             selectors.premises_persons(user=request.user, premises=premises)
@@ -168,9 +169,10 @@ def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
         # The form names the person: only after the purpose stated on the persons page.
         from samverkan.core import purpose as purpose_memory
 
-        person_purpose = purpose_memory.fresh(request, f"premises:{premises.pk}")
-        if person_purpose is None:
+        stated = purpose_memory.fresh(request, f"premises:{premises.pk}")
+        if stated is None:
             return redirect("ros:premises_persons", pk=premises.pk)
+        person_purpose = stated
         targets[f"person:{person.pk}"] = (str(person), person)
     form = SignalForm(
         request.POST if request.method == "POST" else None,
