@@ -14,6 +14,7 @@ from samverkan.audit.models import AuditAction, AuditEntry
 from samverkan.matching import services as match_services
 from samverkan.matching.models import Match
 from samverkan.organisations.models import Collaboration
+from samverkan.organisations.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +77,28 @@ def test_the_run_job_tells_the_starter_only_its_own_counts(mw: MatchWorld) -> No
     )
     # The entry is read by the starter's auditors: no counts of (secret) matches.
     assert set(finished.details) <= {"finished", "datasets"}
+
+
+def test_the_assign_form_names_users_without_counting_ids(
+    mw: MatchWorld, client: Any, login: Any, settings: Any
+) -> None:
+    """User ids count every organisation's accounts; the form refers to user names."""
+    settings.REQUIRE_2FA = False
+    shared = person(1)
+    mw.upload("linkoping", "ekonomiskt_bistand", [Record(shared)])
+    mw.upload("norrkoping", "ekonomiskt_bistand", [Record(shared)])
+    mw.run(["bistand_tva_kommuner"])
+    match = Match.objects.get(owner=mw.org("linkoping"))
+    officer = mw.user("linkoping", Role.CASE_OFFICER)
+    login(officer)
+    page = client.get(f"/matchning/traffar/{match.pk}/").content.decode()
+    select = re.search(r'<select name="assignee".*?</select>', page, re.S)
+    assert select is not None
+    values = re.findall(r'value="([^"]*)"', select.group(0))
+    assert officer.username in values and not any(v.isdigit() for v in values)
+    response = client.post(
+        f"/matchning/traffar/{match.pk}/tilldela/", {"assignee": officer.username}
+    )
+    assert response.status_code == 302
+    match.refresh_from_db()
+    assert match.assignee == officer

@@ -164,7 +164,7 @@ def _match_context(request: HttpRequest, match: Match, **forms: Any) -> dict[str
         "assign_form": forms.get("assign_form")
         or AssignForm(
             users=selectors.assignable_users(match=match),
-            initial={"assignee": match.assignee_id},
+            initial={"assignee": match.assignee},
         ),
         "note_form": forms.get("note_form") or NoteForm(),
         "exchange_form": forms.get("exchange_form")
