@@ -102,3 +102,32 @@ def test_the_assign_form_names_users_without_counting_ids(
     assert response.status_code == 302
     match.refresh_from_db()
     assert match.assignee == officer
+
+
+def test_expired_encodings_are_audited_for_their_owners_not_for_whoever_started_a_run(
+    mw: MatchWorld,
+) -> None:
+    """A run first deletes expired encodings of every organisation; the starter's auditors
+    must not learn from that entry how many datasets the others had."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from samverkan.audit.selectors import audit_entries
+    from samverkan.matching.models import EncodedDataset
+
+    old = mw.upload("hyresbostader", "hyresgaster", [Record(person(9))])
+    EncodedDataset.objects.filter(pk=old.pk).update(
+        encodings_expire_at=timezone.now() - timedelta(minutes=1)
+    )
+    shared = person(1)
+    mw.upload("stangastaden", "hyresgaster", [Record(shared)])
+    mw.upload("hyresbostader", "hyresgaster", [Record(shared)])
+    mw.run(["dubbla_hyreskontrakt"])  # started by Linköping
+    entry = AuditEntry.objects.get(action=AuditAction.RETENTION)
+    assert entry.object_id == str(old.pk)
+    assert entry.subject_organisation_id == mw.org("hyresbostader").pk
+    starter_auditor = mw.user("linkoping", Role.AUDITOR)
+    assert not audit_entries(user=starter_auditor).filter(action=AuditAction.RETENTION).exists()
+    owner_auditor = mw.user("hyresbostader", Role.AUDITOR)
+    assert audit_entries(user=owner_auditor).filter(action=AuditAction.RETENTION).exists()
