@@ -134,6 +134,10 @@ def test_the_api_hides_what_and_identifies_entries_without_counting(
     for row in hidden:
         assert row["object_repr"] == row["object_id"] == row["purpose"] == ""
         assert row["details"] == {}
+    with pytest.raises(PermissionError):
+        selectors.audit_entries(user=world.user("linkoping", Role.AUDITOR)).update(purpose="x")
+    with pytest.raises(TypeError):
+        selectors.audit_entries(user=world.user("linkoping", Role.AUDITOR)).values("object_repr")
     detail = client.get(f"/api/v1/audit/{hidden[0]['hash']}/")
     assert detail.status_code == 200 and detail.json()["redacted"] is True
     entry = AuditEntry.objects.get(hash=hidden[0]["hash"])

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.query import ModelIterable
 
-from samverkan.audit.models import AuditEntry
+from samverkan.audit.models import AppendOnlyQuerySet, AuditEntry
 from samverkan.core.scoping import get_scope
 from samverkan.organisations.roles import Role, readable_levels
 
@@ -48,7 +48,7 @@ class _RedactingIterable(ModelIterable[AuditEntry]):
             yield entry
 
 
-class AuditorQuerySet(QuerySet[AuditEntry]):
+class AuditorQuerySet(AppendOnlyQuerySet):
     """The audit log as an auditor reads it. Rows come out as redacted model instances;
     reading raw column values (``values()``, ``values_list()``) would bypass that and is
     refused."""
