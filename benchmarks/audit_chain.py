@@ -30,6 +30,7 @@ def build(n: int) -> list[dict[str, Any]]:
             "organisation_id": seq % 6,
             "organisation_name": "Organisation",
             "subject_organisation_id": seq % 6,
+            "subject_confidentiality": ("intern", "begransad", "sekretess")[seq % 3],
             "action": "view",
             "object_type": "cases.case",
             "object_id": f"{seq:032x}",

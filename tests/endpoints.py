@@ -15,10 +15,18 @@ from samverkan.core.scoping import ScopedRecord
 NOT_RECORD_DETAIL = {
     "api/v1/organisations/<pk>/": "the organisation directory (names and types) is shared",
     "api/v1/jobs/<pk>/": "jobs are per user: see test_jobs_are_private",
-    "api/v1/audit/<seq>/": "audit entries are scoped by auditor role: see test_audit",
+    "api/v1/audit/<hash>/": (
+        "audit entries are scoped by auditor role and level: see test_audit, test_audit_levels"
+    ),
     "jobb/<uuid:pk>/": "jobs are per user: see test_jobs_are_private",
-    "enkater/formular/<int:pk>/": "questionnaires are shared definitions without answers",
-    "enkater/formular/<int:pk>/andra/": "questionnaires are shared definitions without answers",
+    "enkater/formular/<uuid:uid>/": (
+        "a questionnaire is read within its organisation's collaborations and its waves:"
+        " see test_scope_gaps"
+    ),
+    "enkater/formular/<uuid:uid>/andra/": (
+        "a questionnaire is read within its organisation's collaborations and its waves:"
+        " see test_scope_gaps"
+    ),
     "enkat/svar/<str:token>/": "a respondent's one-time link: see tests/surveys",
     "matchning/korningar/<uuid:pk>/": (
         "a run belongs to its collaboration and shows each viewer only its own organisation's"

@@ -121,7 +121,7 @@ def test_admin_and_api_offer_no_way_to_edit(
     assert entry is not None
     for method in ("post", "put", "patch", "delete"):
         response = getattr(client, method)(
-            f"/api/v1/audit/{entry.seq}/", content_type="application/json"
+            f"/api/v1/audit/{entry.hash}/", content_type="application/json"
         )
         assert response.status_code in (403, 404, 405)
     assert client.post("/api/v1/audit/", {}).status_code == 405

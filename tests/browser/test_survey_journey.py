@@ -113,7 +113,7 @@ def test_survey_from_creation_to_report(
     form.locator("select[name=owner]").select_option(label="Linköpings kommun")
     form.locator("input[name=name]").fill("Valåret test")
     form.locator("input[name=slug]").fill("valaret-test")
-    form.locator("select[name=questionnaire]").select_option(value=str(questionnaire.pk))
+    form.locator("select[name=questionnaire]").select_option(value=str(questionnaire.uid))
     form.locator("#id_partners").get_by_label("Norrköpings kommun", exact=True).check()
     form.locator("input[name=reference_period]").fill("de senaste tolv månaderna")
     expect(form.locator("input[name=min_cell_size]")).to_have_value("5")

@@ -358,9 +358,12 @@ def test_expired_encodings_are_deleted_but_matches_stay(mw: MatchWorld, a_match:
     assert not DatasetEncodings.objects.exists()
     assert EncodedDataset.objects.filter(encodings_deleted_at__isnull=False).count() == 2
     assert Match.objects.filter(pk=a_match.pk).exists()
-    assert AuditEntry.objects.filter(
-        action=AuditAction.RETENTION, object_type="matching.encodings"
-    ).exists()
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditAction.RETENTION, object_type="matching.encodeddataset"
+        ).count()
+        == 2
+    )
     # A new run cannot use deleted encodings.
     with pytest.raises(ValidationError):
         mw.run(["bistand_tva_kommuner"])

@@ -283,6 +283,8 @@ def test_signal_about_a_business_or_a_person_from_their_pages(
     client.post(f"/ros/lokaler/{premises.pk}/signal/", {**form, "about": f"business:{business.pk}"})
     assert Signal.objects.get().business == business
     person = PersonRole.objects.get()
+    # A person is named on the form only after the purpose stated on the persons page.
+    client.post(f"/ros/lokaler/{premises.pk}/personer/", {"purpose": "Tillsyn av ägaren"})
     client.post(
         f"/ros/lokaler/{premises.pk}/signal/",
         {**form, "about": f"person:{person.pk}", "person": str(person.pk)},

@@ -248,7 +248,7 @@ def test_opened_wave_refuses_changes_in_ui_api_and_services(
     )
     assert page.status_code == 200 and "errorlist" in page.content.decode()
     edit = client.post(
-        f"/enkater/formular/{questionnaire.pk}/andra/", {"document": questionnaire.document}
+        f"/enkater/formular/{questionnaire.uid}/andra/", {"document": questionnaire.document}
     )
     assert edit.status_code == 200 and "errorlist" in edit.content.decode()
     assert Wave.objects.get(pk=wave.pk).min_cell_size == 5

@@ -34,9 +34,14 @@ HASHED_FIELDS = (
     "ip_address",
 )
 
+# Fields added later. Each is hashed only when it has a value, after the fields above, so
+# entries written before it existed keep their hash and the whole chain still verifies.
+OPTIONAL_HASHED_FIELDS = ("subject_confidentiality",)
+
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
     payload = [entry.get(name) for name in HASHED_FIELDS]
+    payload += [{name: entry[name]} for name in OPTIONAL_HASHED_FIELDS if entry.get(name)]
     return json.dumps(
         payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
     ).encode("utf-8")

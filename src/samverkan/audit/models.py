@@ -49,6 +49,11 @@ class AuditEntry(models.Model):
     subject_organisation_id = models.BigIntegerField(
         _("owning organisation of the object"), null=True, blank=True, db_index=True
     )
+    # The confidentiality level of the object (or of the record it is part of) when the
+    # entry was written: auditors read in full only entries at the levels their role reads.
+    subject_confidentiality = models.CharField(
+        _("confidentiality of the object"), max_length=12, blank=True
+    )
     action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
@@ -60,6 +65,9 @@ class AuditEntry(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     objects = AppendOnlyQuerySet.as_manager()
+
+    # Set on entries read for an auditor who may not read the object (audit.selectors).
+    redacted = False
 
     class Meta:
         ordering = ["-seq"]
@@ -78,6 +86,25 @@ class AuditEntry(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit log is append-only.")
 
+    def redact(self) -> None:
+        """Blank what the entry says about its object, in memory only: the entry then
+        tells that an action happened on an object of its type, not which or why."""
+        self.redacted = True
+        self.object_id = ""
+        self.object_repr = ""
+        self.purpose = ""
+        self.details = {}
+
+    @property
+    def object_type_label(self) -> str:
+        """The object type in words (the model's name), or as stored."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
+
     def chain_fields(self) -> dict[str, Any]:
         return {
             "seq": self.seq,
@@ -87,6 +114,7 @@ class AuditEntry(models.Model):
             "organisation_id": self.organisation_id,
             "organisation_name": self.organisation_name,
             "subject_organisation_id": self.subject_organisation_id,
+            "subject_confidentiality": self.subject_confidentiality,
             "action": self.action,
             "object_type": self.object_type,
             "object_id": self.object_id,

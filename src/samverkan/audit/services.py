@@ -4,13 +4,15 @@ and its audit entry are committed together or not at all."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models, transaction
 from django.utils import timezone
 
 from samverkan.audit.chain import GENESIS, entry_hash, verify_chain
 from samverkan.audit.models import AuditAction, AuditEntry, AuditHead
+from samverkan.core.scoping import ScopedRecord
+from samverkan.organisations.roles import Confidentiality
 
 if TYPE_CHECKING:
     from samverkan.audit.chain import ChainProblem
@@ -24,15 +26,31 @@ def _object_label(obj: models.Model) -> tuple[str, str, str]:
     return meta.label_lower, str(obj.pk), text[:200]
 
 
-def _subject_organisation(obj: models.Model | None) -> int | None:
+def _scoped_subject(obj: models.Model | None) -> ScopedRecord | None:
+    """The scoped record an entry is about: the object itself, or the record it is part
+    of (a case's person, a match's event, an inspection's follow-up task)."""
+    if obj is None or isinstance(obj, ScopedRecord):
+        return obj
+    for field in obj._meta.concrete_fields:
+        related = field.related_model
+        if field.many_to_one and isinstance(related, type) and issubclass(related, ScopedRecord):
+            parent = getattr(obj, field.name)
+            if parent is not None:
+                return cast(ScopedRecord, parent)
+    return None
+
+
+def _subject_organisation(obj: models.Model | None, subject: ScopedRecord | None) -> int | None:
     """The organisation that owns the object (for scoped records and their parts)."""
-    for candidate in (obj, getattr(obj, "case", None)):
-        owner_id = getattr(candidate, "owner_id", None)
-        if owner_id is not None:
-            return int(owner_id)
+    if subject is not None:
+        return int(subject.owner_id)
     if obj is not None and obj._meta.label_lower == "organisations.organisation":
         return int(obj.pk)
     return None
+
+
+def _subject_confidentiality(subject: ScopedRecord | None) -> str:
+    return str(subject.confidentiality) if subject is not None else ""
 
 
 def record(
@@ -47,13 +65,25 @@ def record(
     purpose: str = "",
     details: dict[str, Any] | None = None,
     ip_address: str = "",
+    subject: models.Model | None = None,
+    confidentiality: str = "",
     subject_organisation_id: int | None = None,
 ) -> AuditEntry:
     """Append one entry. Locks the chain head until the surrounding transaction ends.
 
-    The subject organisation is the owner of ``obj``; ``subject_organisation_id`` gives it
-    for events that concern no record (see ``record_about_accounts``)."""
-    subject_organisation_id = _subject_organisation(obj) or subject_organisation_id
+    The entry keeps the owning organisation and the confidentiality level of the record
+    it is about: ``obj`` itself or the record ``obj`` is part of, or ``subject`` when the
+    entry names the object by type and id only (the admin's change log). An entry about
+    records of a kind without one object (a list, an export) passes the kind's level as
+    ``confidentiality``; an event that concerns no record gives its organisation as
+    ``subject_organisation_id`` (see ``record_about_accounts``).
+    """
+    scoped = _scoped_subject(subject if subject is not None else obj)
+    subject_organisation_id = (
+        _subject_organisation(subject if subject is not None else obj, scoped)
+        or subject_organisation_id
+    )
+    subject_confidentiality = _subject_confidentiality(scoped) or str(confidentiality)
     if obj is not None:
         object_type, object_id, object_repr = _object_label(obj)
     if organisation is None and actor is not None and getattr(actor, "is_authenticated", False):
@@ -74,6 +104,7 @@ def record(
             organisation_id=organisation.pk if organisation else None,
             organisation_name=organisation.name if organisation else "",
             subject_organisation_id=subject_organisation_id,
+            subject_confidentiality=subject_confidentiality,
             action=str(action),
             object_type=object_type,
             object_id=object_id,
@@ -103,6 +134,7 @@ def record_about_accounts(*, user_ids: Iterable[int], **fields: Any) -> list[Aud
     org_ids: Sequence[int | None] = sorted(
         set(memberships.values_list("organisation_id", flat=True))
     )
+    fields.setdefault("confidentiality", Confidentiality.INTERNAL.value)
     with transaction.atomic():
         return [record(subject_organisation_id=org_id, **fields) for org_id in org_ids or [None]]
 

@@ -8,6 +8,7 @@ from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -149,7 +150,16 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any)
     }
     owner = _credential_owner(content_type, object_type, object_id)
     if owner is None:
-        services.record(**fields)
+        # The object (still there when a deletion is logged) gives the entry its owner
+        # and level, so that the level rule applies to admin changes too.
+        services.record(**fields, subject=_edited_object(instance))
         return
     fields["details"]["user"] = owner.get_username()
     services.record_about_accounts(user_ids=[owner.pk], **fields)
+
+
+def _edited_object(instance: LogEntry) -> Any:
+    try:
+        return instance.get_edited_object()
+    except (ObjectDoesNotExist, AttributeError, ValueError, ValidationError):
+        return None

@@ -71,7 +71,6 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         )
     writer = csv.writer(_Echo(), delimiter=";")
     header = [
-        _("Number"),
         _("Time"),
         _("User"),
         _("Organisation"),
@@ -88,7 +87,6 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         for e in entries.iterator(chunk_size=2000):
             yield writer.writerow(
                 [
-                    e.seq,
                     e.timestamp.isoformat(),
                     e.actor_username,
                     e.organisation_name,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,18 +14,16 @@ from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.cases.models import Case, CasePerson, CaseStatusChange
 from samverkan.cases.workflow import CaseStatus, can_transition
+from samverkan.core.identifiers import random_code
 from samverkan.core.identity import IdentityNumberError, parse_person_number
-from samverkan.core.scoping import get_scope
+from samverkan.core.scoping import get_scope, require_readable_level
 from samverkan.core.sharing import share_targets
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Confidentiality
 
-_REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
 
 def _new_reference() -> str:
-    suffix = "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
-    return f"SA-{timezone.now():%Y}-{suffix}"
+    return f"SA-{timezone.now():%Y}-{random_code(6)}"
 
 
 @transaction.atomic
@@ -45,6 +42,7 @@ def create_case(
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Enter a title.")})
+    require_readable_level(actor, owner, confidentiality)
     targets = share_targets(owner, shared_with)
     case = Case(
         owner=owner,
@@ -85,6 +83,7 @@ def update_case(
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Enter a title.")})
+    require_readable_level(actor, case.owner, confidentiality)
     changed = []
     for field, value in (
         ("title", title),

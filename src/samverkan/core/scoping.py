@@ -101,6 +101,29 @@ def forget_scope(user: Any) -> None:
         delattr(user, _SCOPE_ATTR)
 
 
+LEVEL_ABOVE_ROLE = _(
+    "Your role may not read this confidentiality level, so you could not open the record. "
+    "Choose a lower level."
+)
+
+
+def level_error(actor: Any, owner: Any, level: Confidentiality | str) -> str | None:
+    """Why ``actor`` may not give a record of ``owner`` the level ``level`` (a record its
+    creator could not open), or None when it may."""
+    if owner.pk in get_scope(actor).orgs_reading(Confidentiality(level)):
+        return None
+    return str(LEVEL_ABOVE_ROLE)
+
+
+def require_readable_level(actor: Any, owner: Any, level: Confidentiality | str) -> None:
+    """Refuse, as a field error, a level the actor's roles in ``owner`` do not read."""
+    message = level_error(actor, owner, level)
+    if message is not None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"confidentiality": [message]})
+
+
 class ScopedQuerySet(models.QuerySet[Any]):
     """QuerySet with ``restrict(user, action)``: the isolation mechanism."""
 

@@ -123,8 +123,10 @@ class MatchFilterForm(forms.Form):
 
 
 class AssignForm(forms.Form):
+    # By user name: user ids count every organisation's accounts.
     assignee: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None,
+        to_field_name="username",
         label=_("Assignee"),
         required=False,
         empty_label=_("Nobody"),

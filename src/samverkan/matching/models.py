@@ -241,7 +241,11 @@ class Match(ScopedRecord):
 
     class Meta:
         ordering = ["priority", "number"]
-        constraints = [models.UniqueConstraint(fields=["pair", "owner"], name="match_unique_side")]
+        constraints = [
+            models.UniqueConstraint(fields=["pair", "owner"], name="match_unique_side"),
+            # Numbers are random (services._new_numbers): one per pair, shared by its sides.
+            models.UniqueConstraint(fields=["number", "owner"], name="match_unique_number"),
+        ]
         indexes = [models.Index(fields=["owner", "status"])]
         verbose_name = _("match")
         verbose_name_plural = _("matches")

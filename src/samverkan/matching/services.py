@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.core.identifiers import random_code
 from samverkan.core.scoping import get_scope
 from samverkan.matching import engine, matchtypes, uploads
 from samverkan.matching.matchtypes import Catalogue, MatchType, Recipient
@@ -153,20 +154,27 @@ def delete_encodings(*, actor: Any, dataset: EncodedDataset) -> None:
 
 def delete_expired_encodings(*, actor: Any | None = None, dry_run: bool = False) -> int:
     """Delete every encoding past its time (``SAMVERKAN_MATCH_ENCODING_DAYS``); with
-    ``dry_run`` only count them."""
+    ``dry_run`` only count them.
+
+    The deletion is the system's, whoever's action set it off (a run starts with it): one
+    entry per dataset, without an actor, for the dataset's owner. One entry in the name of
+    the starter would show the starter's auditors how many datasets other organisations
+    had."""
     with transaction.atomic():
         expired = EncodedDataset.objects.filter(
             encodings_deleted_at__isnull=True, encodings_expire_at__lte=timezone.now()
         )
         if dry_run:
             return expired.count()
+        datasets = list(expired.select_related("owner"))
         ids = _erase_encodings(expired)
-        if ids:
+        for dataset in datasets:
             audit.record(
-                actor=actor,
+                actor=None,
                 action=AuditAction.RETENTION,
-                object_type="matching.encodings",
-                details={"datasets": ids},
+                obj=dataset,
+                organisation=dataset.owner,
+                details={"encodings": True, "expired": True},
             )
     return len(ids)
 
@@ -309,16 +317,24 @@ def start_run(
     return run
 
 
-def _next_numbers(year: int, count: int) -> list[str]:
+def _random_code() -> str:
+    return random_code(8, group=4)
+
+
+def _new_numbers(year: int, count: int) -> list[str]:
+    """``count`` match numbers not in use, ``M-2026-K7QX-4M9D``: random, so that a number
+    tells nothing about how many matches there are (32⁸ ≈ 10¹² codes a year). Both sides
+    of a pair get the same number."""
     prefix = f"M-{year}-"
-    last = (
-        Match.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    start = int(last[len(prefix) :]) + 1 if last else 1
-    return [f"{prefix}{n:06d}" for n in range(start, start + count)]
+    numbers: list[str] = []
+    while len(numbers) < count:
+        batch = {prefix + _random_code() for _ in range(count - len(numbers))} - set(numbers)
+        ordered = sorted(batch)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            batch -= set(Match.objects.filter(number__in=chunk).values_list("number", flat=True))
+        numbers.extend(sorted(batch))
+    return numbers
 
 
 def execute_run(*, run: MatchRun, progress: Progress | None = None) -> dict[str, Any]:
@@ -402,7 +418,7 @@ def _store_matches(
     year = run.period_end.year
     summary: dict[str, Any] = {"match_types": {}, "datasets": len(datasets)}
     with transaction.atomic():
-        numbers = iter(_next_numbers(year, sum(len(found) for *_, found in results)))
+        numbers = iter(_new_numbers(year, sum(len(found) for *_, found in results)))
         rows: list[Match] = []
         for match_type, i, j, found in results:
             entry = summary["match_types"].setdefault(match_type.key, {"pairs": 0})
@@ -455,7 +471,9 @@ def _store_matches(
             actor=run.started_by,
             action=AuditAction.JOB,
             obj=run,
-            details={"finished": True, **summary},
+            # Counts stay in the run row: the entry is read by the starter's auditors,
+            # and the totals would tell other organisations' numbers of matches.
+            details={"finished": True, "datasets": len(datasets)},
         )
     return summary
 
@@ -661,6 +679,7 @@ def record_list_view(*, actor: Any, count: int, what: str) -> None:
             action=AuditAction.VIEW,
             object_type="matching.match",
             details={"list": what, "rows": count},
+            confidentiality=Confidentiality.CONFIDENTIAL.value,
         )
 
 
@@ -676,4 +695,5 @@ def record_export(*, actor: Any, what: str, rows: int, fmt: str) -> None:
             action=AuditAction.EXPORT,
             object_type=f"matching.{what}",
             details={"rows": rows, "format": fmt},
+            confidentiality=Confidentiality.CONFIDENTIAL.value,
         )

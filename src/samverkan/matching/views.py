@@ -104,6 +104,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
 def match_export(request: HttpRequest) -> HttpResponse:
     """The organisation's own matches as CSV, for re-identification with
     ``samverkan match reveal`` where the mapping is kept."""
+    _require_matching_role(request)
     rows = selectors.match_list(user=request.user)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -163,7 +164,7 @@ def _match_context(request: HttpRequest, match: Match, **forms: Any) -> dict[str
         "assign_form": forms.get("assign_form")
         or AssignForm(
             users=selectors.assignable_users(match=match),
-            initial={"assignee": match.assignee_id},
+            initial={"assignee": match.assignee},
         ),
         "note_form": forms.get("note_form") or NoteForm(),
         "exchange_form": forms.get("exchange_form")

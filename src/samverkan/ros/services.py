@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
-from samverkan.core.scoping import ScopedRecord, get_scope
+from samverkan.core.scoping import ScopedRecord, get_scope, level_error
 from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
 from samverkan.organisations.models import Organisation, OrganisationType
@@ -297,6 +297,8 @@ def record_signal(
         errors["credibility"] = _("Choose a grade 1–6.")
     if observed_on > date.today():
         errors["observed_on"] = _("The date cannot be in the future.")
+    if (level := level_error(actor, owner, confidentiality)) is not None:
+        errors["confidentiality"] = level
     if errors:
         raise ValidationError(errors)
     targets = share_targets(owner, shared_with)
@@ -363,6 +365,31 @@ def record_person_view(*, actor: Any, premises: Premises, purpose: str, count: i
         obj=premises,
         purpose=purpose[:1000],
         details={"record": "persons", "count": count},
+    )
+
+
+@transaction.atomic
+def record_person_shown(
+    *, actor: Any, premises: Premises, person: PersonRole, purpose: str
+) -> None:
+    """Audit that a page (the signal form) named one person, with the purpose stated."""
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        obj=person,
+        purpose=purpose[:1000],
+        details={"record": "person", "premises": str(premises.pk), "page": "signal"},
+    )
+
+
+@transaction.atomic
+def record_map_view(*, actor: Any, rows: int, truncated: bool) -> None:
+    """Audit one request for the map's data (the premises shown, as in the export)."""
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        object_type="ros.premises",
+        details={"list": "map", "rows": rows, "format": "geojson", "truncated": truncated},
     )
 
 

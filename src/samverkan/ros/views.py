@@ -155,6 +155,8 @@ def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
     for business in parts["businesses"]:
         targets[f"business:{business.pk}"] = (str(business), business)
     person_id = request.GET.get("person") or request.POST.get("person") or ""
+    person = None
+    person_purpose = ""
     if person_id:
         person = (
             selectors.premises_persons(user=request.user, premises=premises)
@@ -163,6 +165,13 @@ def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
         )
         if person is None:
             raise Http404
+        # The form names the person: only after the purpose stated on the persons page.
+        from samverkan.core import purpose as purpose_memory
+
+        stated = purpose_memory.fresh(request, f"premises:{premises.pk}")
+        if stated is None:
+            return redirect("ros:premises_persons", pk=premises.pk)
+        person_purpose = stated
         targets[f"person:{person.pk}"] = (str(person), person)
     form = SignalForm(
         request.POST if request.method == "POST" else None,
@@ -197,6 +206,10 @@ def signal_create(request: HttpRequest, pk: Any) -> HttpResponse:
         else:
             messages.success(request, _("The signal has been recorded."))
             return redirect("ros:premises_detail", pk=premises.pk)
+    if person is not None:
+        services.record_person_shown(
+            actor=request.user, premises=premises, person=person, purpose=person_purpose
+        )
     return render(
         request,
         "ros/signal_form.html",
@@ -396,6 +409,8 @@ def map_data(request: HttpRequest) -> HttpResponse:
     rows, truncated = selectors.map_features(
         user=request.user, bbox=bbox, targets_only=request.GET.get("targets") == "1", **values
     )
+    # The same data as the GeoJSON export: audited as one view of the map with its count.
+    services.record_map_view(actor=request.user, rows=len(rows), truncated=truncated)
     return _geojson_response(rows, truncated=truncated, attachment=False)
 
 

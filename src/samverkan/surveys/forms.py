@@ -30,7 +30,8 @@ class WaveForm(forms.Form):
         },
     )
     questionnaire = forms.ModelChoiceField(
-        queryset=QuestionnaireVersion.objects.all(),
+        queryset=QuestionnaireVersion.objects.none(),
+        to_field_name="uid",
         label=_("Questionnaire version"),
         error_messages={**REQUIRED, "invalid_choice": _("Choose a questionnaire.")},
     )
@@ -72,10 +73,19 @@ class WaveForm(forms.Form):
         error_messages={"invalid_choice": _("Choose one of the listed waves.")},
     )
 
-    def __init__(self, *args: Any, owners: Any, partners: Any, waves: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        owners: Any,
+        partners: Any,
+        waves: Any,
+        questionnaires: Any,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["owner"].queryset = owners
+        fields["questionnaire"].queryset = questionnaires
         fields["partners"].queryset = partners
         fields["previous_wave"].queryset = waves
 

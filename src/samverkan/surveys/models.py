@@ -18,11 +18,17 @@ MIN_CELL_SIZE = 5
 
 
 class QuestionnaireVersion(models.Model):
-    """One version of a questionnaire, stored as its YAML document.
+    """One version of a questionnaire, stored as its YAML document, belonging to the
+    organisation that imported it.
 
-    Editable until a wave using it has been opened; then it is locked for good.
+    Editable until a wave using it has been opened; then it is locked for good. Read by
+    the members of its organisation, of the organisations in a collaboration with it and of
+    those taking part in a wave using it (``selectors.questionnaire_list``). Pages name a
+    version by its random ``uid``; the sequential primary key would count every
+    organisation's versions.
     """
 
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.SlugField(_("key"), max_length=80)
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
@@ -37,7 +43,10 @@ class QuestionnaireVersion(models.Model):
     class Meta:
         ordering = ["key", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["key", "version"], name="questionnaire_key_version")
+            models.UniqueConstraint(
+                fields=["created_by_organisation", "key", "version"],
+                name="questionnaire_owner_key_version",
+            )
         ]
         verbose_name = _("questionnaire version")
 

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from samverkan.core.scoping import get_scope
 from samverkan.core.selectors import get_scoped
@@ -32,9 +33,26 @@ def wave_by_slug(*, user: Any | None, slug: str) -> Wave:
     return Wave.objects.restrict(user, Action.VIEW).get(slug=slug)
 
 
-def questionnaire_list() -> QuerySet[QuestionnaireVersion]:
-    """Questionnaires hold no organisation's data: every member may read them."""
-    return QuestionnaireVersion.objects.select_related("created_by_organisation")
+def questionnaire_list(*, user: Any) -> QuerySet[QuestionnaireVersion]:
+    """Questionnaire versions the user may read: those of the user's organisations, of
+    the organisations in a collaboration with them, and those of the waves the user sees
+    (a wave's participants read its questions)."""
+    from samverkan.organisations.selectors import partner_organisations
+
+    orgs = get_scope(user).organisation_ids
+    if not orgs:
+        return QuestionnaireVersion.objects.none()
+    waves = Wave.objects.restrict(user, Action.VIEW).values("questionnaire_id")
+    return QuestionnaireVersion.objects.filter(
+        Q(created_by_organisation_id__in=orgs)
+        | Q(created_by_organisation__in=partner_organisations(user))
+        | Q(pk__in=waves)
+    ).select_related("created_by_organisation")
+
+
+def questionnaire_get(*, user: Any, uid: Any) -> QuestionnaireVersion:
+    """One version by its uid; 404 when the user may not read it."""
+    return get_object_or_404(questionnaire_list(user=user), uid=uid)
 
 
 def managed_invitees(*, user: Any, wave: Wave) -> QuerySet[Invitee]:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from samverkan.surveys.models import (
     Wave,
     WaveStatus,
 )
+from samverkan.surveys.selectors import questionnaire_list
 from samverkan.surveys.strata import (
     load_questionnaire,
     municipality_value,
@@ -68,7 +69,9 @@ def import_questionnaire(
         parsed = qn.parse_yaml(document)
     except qn.QuestionnaireError as error:
         raise ValidationError({"document": error.errors}) from error
-    if QuestionnaireVersion.objects.filter(key=parsed.key, version=parsed.version).exists():
+    if QuestionnaireVersion.objects.filter(
+        created_by_organisation=organisation, key=parsed.key, version=parsed.version
+    ).exists():
         raise ValidationError(
             {
                 "document": _(
@@ -120,8 +123,19 @@ def update_questionnaire(
 
 
 def ensure_default_questionnaire(*, actor: Any, organisation: Organisation) -> QuestionnaireVersion:
+    """The shipped questionnaire: the organisation's own copy, else a copy the actor may
+    read (a collaboration partner's, so that partners share one version), else a new
+    copy imported for the organisation."""
     default = qn.load_default()
-    existing = QuestionnaireVersion.objects.filter(key=default.key, version=default.version).first()
+    existing = (
+        questionnaire_list(user=actor)
+        .filter(key=default.key, version=default.version)
+        .order_by(
+            Case(When(created_by_organisation=organisation, then=Value(0)), default=Value(1)),
+            "created_at",
+        )
+        .first()
+    )
     if existing is not None:
         return existing
     return import_questionnaire(
@@ -156,6 +170,8 @@ def create_wave(
         )
     if Wave.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("The short name is taken.")})
+    if not questionnaire_list(user=actor).filter(pk=questionnaire.pk).exists():
+        raise ValidationError({"questionnaire": _("Choose a questionnaire.")})
     if previous_wave is not None and previous_wave.owner_id != owner.pk:
         raise ValidationError(
             {"previous_wave": _("Compare only with an earlier wave run by the same organisation.")}

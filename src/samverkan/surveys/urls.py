@@ -17,8 +17,8 @@ urlpatterns = [
     path("<uuid:pk>/rapport.pdf", views.report_pdf, name="report_pdf"),
     path("formular/", views.questionnaire_list, name="questionnaire_list"),
     path("formular/importera/", views.questionnaire_import, name="questionnaire_import"),
-    path("formular/<int:pk>/", views.questionnaire_detail, name="questionnaire_detail"),
-    path("formular/<int:pk>/andra/", views.questionnaire_edit, name="questionnaire_edit"),
+    path("formular/<uuid:uid>/", views.questionnaire_detail, name="questionnaire_detail"),
+    path("formular/<uuid:uid>/andra/", views.questionnaire_edit, name="questionnaire_edit"),
 ]
 
 respondent_urlpatterns = [

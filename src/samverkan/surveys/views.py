@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -52,7 +52,8 @@ def wave_create(request: HttpRequest) -> HttpResponse:
         owners=owners,
         partners=partner_organisations(request.user),
         waves=selectors.wave_list(user=request.user),
-        initial={"questionnaire": selectors.questionnaire_list().first()},
+        questionnaires=selectors.questionnaire_list(user=request.user),
+        initial={"questionnaire": selectors.questionnaire_list(user=request.user).first()},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -264,7 +265,7 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
         request,
         "surveys/questionnaire_list.html",
         {
-            "questionnaires": selectors.questionnaire_list(),
+            "questionnaires": selectors.questionnaire_list(user=request.user),
             "can_import": get_scope(request.user).has_role(Role.COORDINATOR),
         },
     )
@@ -272,8 +273,8 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_object_or_404(selectors.questionnaire_list(), pk=pk)
+def questionnaire_detail(request: HttpRequest, uid: Any) -> HttpResponse:
+    version = selectors.questionnaire_get(user=request.user, uid=uid)
     if request.GET.get("format") == "yaml":
         response = HttpResponse(version.document, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = (
@@ -306,14 +307,14 @@ def questionnaire_import(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("The questionnaire has been imported."))
-            return redirect("surveys:questionnaire_detail", pk=version.pk)
+            return redirect("surveys:questionnaire_detail", uid=version.uid)
     return render(request, "surveys/questionnaire_form.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_object_or_404(selectors.questionnaire_list(), pk=pk)
+def questionnaire_edit(request: HttpRequest, uid: Any) -> HttpResponse:
+    version = selectors.questionnaire_get(user=request.user, uid=uid)
     form = QuestionnaireForm(
         request.POST if request.method == "POST" else None, initial={"document": version.document}
     )
@@ -326,7 +327,7 @@ def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("The questionnaire has been saved."))
-            return redirect("surveys:questionnaire_detail", pk=version.pk)
+            return redirect("surveys:questionnaire_detail", uid=version.uid)
     return render(request, "surveys/questionnaire_form.html", {"form": form, "version": version})
 
 
