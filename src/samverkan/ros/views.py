@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 from pathlib import Path
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.core import exporting
 from samverkan.core.scoping import get_scope
 from samverkan.core.tabular import TableError, read_table
 from samverkan.core.views_helpers import apply_service_errors, scoped, ui_language
@@ -330,29 +329,10 @@ def premises_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "geojson":
         return _geojson_response(rows, truncated=False, attachment=True)
     headers = [label for _, label in EXPORT_COLUMNS]
+    table = ([row[c] for c, _ in EXPORT_COLUMNS] for row in rows)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(["" if row[c] is None else row[c] for c, _ in EXPORT_COLUMNS])
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Lokaler")
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([row[c] for c, _ in EXPORT_COLUMNS])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="lokaler.{fmt}"'
-    return response
+        return exporting.csv_response("lokaler.csv", headers, table)
+    return exporting.xlsx_response("lokaler.xlsx", headers, table, sheet="Lokaler")
 
 
 def _geojson_response(
