@@ -10,8 +10,9 @@ Swedish Excel opens directly). Nothing a user typed can become a formula:
   written as numbers.
 * In XLSX, every text value is a string cell, never a formula; one that starts with one of
   those characters is also marked with Excel's own quote prefix, so that editing the cell
-  keeps it text. The value itself is written unchanged. Characters XML cannot hold are
-  replaced with U+FFFD and text is cut at Excel's 32,767 characters per cell.
+  keeps it text. The value itself is written unchanged, except that line breaks become
+  ``\n`` (XML cannot keep a carriage return), characters XML cannot hold become U+FFFD and
+  text is cut at Excel's 32,767 characters per cell.
 
 Pure apart from the two response helpers at the end, which import Django when called, so
 that the offline command-line tools (``samverkan match reveal``) escape the same way.
@@ -117,6 +118,8 @@ def csv_text(
 
 
 def _xml_safe(text: str) -> str:
+    # XML reads a carriage return as a line feed; Excel breaks lines in a cell with "\n".
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _ILLEGAL_XML.sub("\ufffd", text)[:XLSX_MAX_CELL]
 
 
