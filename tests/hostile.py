@@ -140,7 +140,7 @@ def gzip_zeros(megabytes: int, path: Path) -> Path:
 
 def gzip_json_padding(megabytes: int, path: Path) -> Path:
     """A valid-looking encodings document followed by ``megabytes`` MB of white space."""
-    head = json.dumps({"format": "samverkan-encodings-v1", "records": []}).encode()
+    head = json.dumps({"format": "samverkan-clk-v1", "records": []}).encode()
     block = b" " * (1024 * 1024)
     with gzip.open(path, "wb", compresslevel=9) as handle:
         handle.write(head[:-1])

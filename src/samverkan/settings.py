@@ -333,4 +333,6 @@ if ROS_MAP_TILE_URL:
 # threads for comparing encodings (0: all cores).
 MATCHING_ENCODING_DAYS = env_int("SAMVERKAN_MATCH_ENCODING_DAYS", 30)
 MATCHING_MAX_UPLOAD_MB = env_int("SAMVERKAN_MATCH_MAX_UPLOAD_MB", 200)
+# ... and the most a gzip-packed encoded file may hold unpacked.
+MATCHING_MAX_UNPACKED_MB = env_int("SAMVERKAN_MATCH_MAX_UNPACKED_MB", 400)
 MATCHING_WORKERS = env_int("SAMVERKAN_MATCH_WORKERS", 0)
