@@ -23,6 +23,8 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
     "</Types>"
 )
 _RELS = (
@@ -41,7 +43,9 @@ _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.'
-    'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>'
+    'openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
+    '<Relationship Id="rId2" Target="sharedStrings.xml" Type="http://schemas.'
+    'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>'
 )
 _SHEET_HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>'
@@ -68,9 +72,9 @@ def row_xml(number: int, cells: Iterable[tuple[int, str]]) -> str:
     return f'<row r="{number}">' + "".join(cell(c, number, t) for c, t in cells) + "</row>"
 
 
-def xlsx(rows: Iterable[str], *, level: int = 6) -> bytes:
-    """An XLSX file whose first sheet holds ``rows`` (``<row>`` elements), streamed into
-    the archive."""
+def xlsx(rows: Iterable[str], *, level: int = 6, shared_strings: Iterable[str] = ()) -> bytes:
+    """An XLSX file whose first sheet holds ``rows`` (``<row>`` elements) and whose shared
+    strings part holds ``shared_strings`` (pieces of XML), streamed into the archive."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -86,6 +90,14 @@ def xlsx(rows: Iterable[str], *, level: int = 6) -> bytes:
                     sheet.write("".join(chunk).encode())
                     chunk.clear()
             sheet.write(("".join(chunk) + _SHEET_TAIL).encode())
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+            strings.write(
+                b'<?xml version="1.0" encoding="UTF-8"?>'
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            for piece in shared_strings:
+                strings.write(piece.encode())
+            strings.write(b"</sst>")
     return buffer.getvalue()
 
 
@@ -94,9 +106,7 @@ HEADER = [(1, "adress"), (2, "kommun")]
 
 def wide_xlsx(rows: int = 10_000) -> bytes:
     """Every row holds one cell, in the last column Excel has (XFD, number 16,384)."""
-    return xlsx(
-        [row_xml(1, HEADER)] + [row_xml(n, [(16_384, "x")]) for n in range(2, rows + 2)]
-    )
+    return xlsx([row_xml(1, HEADER)] + [row_xml(n, [(16_384, "x")]) for n in range(2, rows + 2)])
 
 
 def wide_header_xlsx() -> bytes:
@@ -106,8 +116,7 @@ def wide_header_xlsx() -> bytes:
 
 def tall_xlsx(rows: int) -> bytes:
     return xlsx(
-        [row_xml(1, HEADER)]
-        + [row_xml(n, [(1, f"G{n}"), (2, "L")]) for n in range(2, rows + 2)]
+        [row_xml(1, HEADER)] + [row_xml(n, [(1, f"G{n}"), (2, "L")]) for n in range(2, rows + 2)]
     )
 
 
@@ -119,9 +128,19 @@ def far_row_xlsx() -> bytes:
 def bomb_xlsx(megabytes: int = 200) -> bytes:
     """A sheet that unpacks to ``megabytes`` MB of identical rows (packed about 1:1000)."""
     row = row_xml(2, [(1, "a")])
-    return xlsx(
-        [row_xml(1, HEADER)] + [row] * (megabytes * 1024 * 1024 // len(row)), level=9
-    )
+    return xlsx([row_xml(1, HEADER)] + [row] * (megabytes * 1024 * 1024 // len(row)), level=9)
+
+
+def strings_xlsx(megabytes: int = 8, ratio: float = 8.5) -> bytes:
+    """Shared strings packed about ``ratio`` times: ``megabytes`` MB of one-letter strings
+    (which pack a thousand times) beside random text that packs hardly at all."""
+    import secrets
+
+    size = megabytes * 1024 * 1024
+    tiny = "<si><t>a</t></si>" * (size // 17)
+    # Random URL-safe text packs to about 3/4 of its length.
+    padding = "<!--" + secrets.token_urlsafe(int(size / ratio / 0.75 * 3 / 4)) + "-->"
+    return xlsx([row_xml(1, HEADER)], shared_strings=[tiny, padding])
 
 
 def tall_csv(rows: int) -> bytes:

@@ -25,7 +25,6 @@ import csv
 import io
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,10 +35,11 @@ MAX_CELL_CHARS = 10_000
 MAX_BYTES = 50 * 1024 * 1024
 # Unpacked XLSX: at most this in all, and no part packed harder than XLSX_MAX_RATIO (a
 # worksheet) or XLSX_MAX_RATIO_TEXT (any other part: shared strings, styles) once it
-# unpacks to more than XLSX_RATIO_FROM bytes. Real sheets pack 5–20 times, text 3–6 times.
+# unpacks to more than XLSX_RATIO_FROM bytes. Real sheets pack 5–20 times, text 3–6 times
+# (shared strings are unique, and each costs about 100 bytes once read).
 XLSX_MAX_UNPACKED = 500 * 1024 * 1024
 XLSX_MAX_RATIO = 50
-XLSX_MAX_RATIO_TEXT = 20
+XLSX_MAX_RATIO_TEXT = 10
 XLSX_RATIO_FROM = 4 * 1024 * 1024
 XLSX_MAX_MEMBERS = 1_000
 XLSX_MAX_CELLS = 5_000_000
@@ -71,7 +71,8 @@ class Problem:
         if self.column:
             where.append(f"kolumn ”{self.column}”")
         prefix = ", ".join(where)
-        return f"{prefix.capitalize()}: {self.message}" if prefix else self.message
+        # Only the first letter: str.capitalize() would lower-case the column's heading.
+        return f"{prefix[:1].upper()}{prefix[1:]}: {self.message}" if prefix else self.message
 
 
 class TableError(ValueError):
@@ -306,7 +307,7 @@ def _check_archive(data: bytes, limits: Limits) -> None:
         raise _file_error(not_excel)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+    except Exception as exc:  # zipfile raises several kinds for a damaged directory
         raise _file_error(not_excel) from exc
     with archive:
         members = archive.infolist()
@@ -331,7 +332,9 @@ def _check_archive(data: bytes, limits: Limits) -> None:
             if member.filename.lower().endswith((".xml", ".rels")):
                 try:
                     _scan_part(archive, member, sheet, limits)
-                except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+                except TableError:
+                    raise
+                except Exception as exc:  # a damaged, encrypted or exotic archive
                     raise _file_error("Filen kunde inte läsas som Excel (.xlsx).") from exc
 
 
