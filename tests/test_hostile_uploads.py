@@ -619,3 +619,13 @@ def test_api_answers_400_json_to_deep_or_huge_json(world: Any, settings: Any) ->
     assert Case.objects.count() == 1
     case.refresh_from_db()
     assert case.title == "Ärende"
+
+
+def test_deep_json_in_the_local_files_of_the_command_line(tmp_path: Path) -> None:
+    from samverkan.matching import schema
+
+    with pytest.raises(schema.SchemaError, match="för djupt nästlat"):
+        schema.parse_schema(hostile.deep_json(100_000))
+    path = _write(tmp_path, "deep.json", hostile.deep_json(100_000).encode())
+    with pytest.raises(localfiles.MatchFileError, match="kunde inte läsas"):
+        localfiles.read_encoded(path)
