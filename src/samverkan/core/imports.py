@@ -136,7 +136,10 @@ def purge_previews(actor: Any = None, dry_run: bool = False) -> int:
     """Delete previews older than SAMVERKAN_IMPORT_PREVIEW_HOURS (a retention purge)."""
     cutoff = time.time() - _max_age()
     count = 0
-    for path in _directory().iterdir():
+    directory = Path(settings.VAR_DIR) / "imports"
+    if not directory.is_dir():
+        return 0
+    for path in directory.iterdir():
         try:
             if path.is_file() and path.stat().st_mtime < cutoff:
                 count += 1
