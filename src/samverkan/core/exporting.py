@@ -14,7 +14,7 @@ Swedish Excel opens directly). Nothing a user typed can become a formula:
   ``\n`` (XML cannot keep a carriage return), characters XML cannot hold become U+FFFD and
   text is cut at Excel's 32,767 characters per cell.
 
-Pure apart from the two response helpers at the end, which import Django when called, so
+Pure apart from the response helpers at the end, which import Django when called, so
 that the offline command-line tools (``samverkan match reveal``) escape the same way.
 """
 

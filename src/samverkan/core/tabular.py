@@ -8,8 +8,9 @@ rows and columns, and the length of each value have limits (:class:`Limits`), ch
 the file is read, so a small hostile file cannot make the server build a huge table.
 
 * XLSX: the zip archive is checked before it is parsed (members, unpacked size, packing
-  ratio: a "zip bomb" is refused); openpyxl then streams the first sheet (read-only mode,
-  ``defusedxml`` against entity expansion), reading no column past the header's width.
+  ratio: a "zip bomb" is refused; no part may declare a DTD, so no entity can expand; rows
+  and cells of every worksheet are counted as bytes); openpyxl then streams the first sheet
+  in read-only mode, reading no column past the header's width and no row past the limit.
 * CSV: UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark, else
   Windows-1252; ``;``, ``,`` or tab between fields, whichever the header line uses most.
   The csv module's own field-size limit (131,072 characters) holds, and rows are read one
@@ -174,7 +175,7 @@ def read_table(
     required: Sequence[str],
     limits: Limits | None = None,
 ) -> list[Row]:
-    """Rows of a CSV (UTF-8, ';' or ',' separated) or XLSX file, headers mapped through
+    """Rows of a CSV (';', ',' or tab separated) or XLSX file, headers mapped through
     ``aliases`` to canonical column names. Raises TableError naming what is wrong."""
     limits = limits or Limits()
     if len(data) > limits.bytes:
