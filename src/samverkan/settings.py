@@ -277,7 +277,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "samverkan.core.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "samverkan.core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Largest JSON body the API reads (its documents are small).
+API_MAX_BODY_KB = env_int("SAMVERKAN_API_MAX_BODY_KB", 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Samverkan API",
     "DESCRIPTION": "REST API for Samverkan mot brott. Every endpoint is scoped to the "
@@ -307,6 +314,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("SAMVERKAN_FROM_EMAIL", "samverkan@localhost
 # --- Uploads --------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SAMVERKAN_MAX_UPLOAD_MB", 20) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Table imports (register extracts, survey invitees): the largest file accepted, and how long
+# a previewed file waits for confirmation before it is deleted.
+IMPORT_MAX_UPLOAD_MB = env_int("SAMVERKAN_IMPORT_MAX_MB", 20)
+IMPORT_PREVIEW_HOURS = env_int("SAMVERKAN_IMPORT_PREVIEW_HOURS", 24)
 
 # --- Logging --------------------------------------------------------------------
 LOGGING = {
@@ -343,4 +354,6 @@ if ROS_MAP_TILE_URL:
 # threads for comparing encodings (0: all cores).
 MATCHING_ENCODING_DAYS = env_int("SAMVERKAN_MATCH_ENCODING_DAYS", 30)
 MATCHING_MAX_UPLOAD_MB = env_int("SAMVERKAN_MATCH_MAX_UPLOAD_MB", 200)
+# ... and the most a gzip-packed encoded file may hold unpacked.
+MATCHING_MAX_UNPACKED_MB = env_int("SAMVERKAN_MATCH_MAX_UNPACKED_MB", 400)
 MATCHING_WORKERS = env_int("SAMVERKAN_MATCH_WORKERS", 0)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from samverkan.audit import selectors, services
 from samverkan.audit.forms import AuditFilterForm
 from samverkan.audit.models import AuditAction
+from samverkan.core import exporting
 from samverkan.core.scoping import get_scope
 from samverkan.jobs.services import start_job
 from samverkan.organisations.roles import Role
@@ -52,11 +52,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @login_required
 def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
@@ -69,7 +64,6 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             object_type="audit.auditentry",
             details={"rows": entries.count(), "format": "csv", "filters": request.GET.dict()},
         )
-    writer = csv.writer(_Echo(), delimiter=";")
     header = [
         _("Time"),
         _("User"),
@@ -81,27 +75,21 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         _("Purpose"),
         _("Hash"),
     ]
-
-    def rows() -> Any:
-        yield "\ufeff" + writer.writerow(header)
-        for e in entries.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    e.timestamp.isoformat(),
-                    e.actor_username,
-                    e.organisation_name,
-                    e.get_action_display(),
-                    e.object_type,
-                    e.object_id,
-                    e.object_repr,
-                    e.purpose,
-                    e.hash,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="granskningslogg.csv"'
-    return response
+    rows = (
+        [
+            e.timestamp.isoformat(),
+            e.actor_username,
+            e.organisation_name,
+            e.get_action_display(),
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            e.purpose,
+            e.hash,
+        ]
+        for e in entries.iterator(chunk_size=2000)
+    )
+    return exporting.csv_stream_response("granskningslogg.csv", header, rows)
 
 
 @login_required

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from samverkan.cases.forms import (
 )
 from samverkan.cases.models import Case
 from samverkan.cases.workflow import TRANSITIONS, CaseStatus
+from samverkan.core import exporting
 from samverkan.core import purpose as purpose_memory
 from samverkan.core.scoping import get_scope
 from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
@@ -61,32 +61,26 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_export(request: HttpRequest) -> HttpResponse:
     cases = list(selectors.case_list(user=request.user))
     services.record_export(actor=request.user, what="cases.case", count=len(cases), fmt="csv")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="arenden.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 with a byte-order mark
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
+    header = [
+        _("Reference"),
+        _("Title"),
+        _("Status"),
+        _("Owning organisation"),
+        _("Confidentiality"),
+        _("Created"),
+    ]
+    rows = (
         [
-            _("Reference"),
-            _("Title"),
-            _("Status"),
-            _("Owning organisation"),
-            _("Confidentiality"),
-            _("Created"),
+            case.reference,
+            case.title,
+            case.get_status_display(),
+            case.owner.name,
+            case.get_confidentiality_display(),
+            case.created_at.date().isoformat(),
         ]
+        for case in cases
     )
-    for case in cases:
-        writer.writerow(
-            [
-                case.reference,
-                case.title,
-                case.get_status_display(),
-                case.owner.name,
-                case.get_confidentiality_display(),
-                case.created_at.date().isoformat(),
-            ]
-        )
-    return response
+    return exporting.csv_response("arenden.csv", header, rows)
 
 
 def _owner_choices(user: Any) -> Any:

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from samverkan.core import navigation
+        from samverkan.core import imports, navigation, retention
 
+        retention.register_purge("imports.previews", imports.purge_previews)
         navigation.register(navigation.NavItem("home", _("Start"), "core:home", order=0))

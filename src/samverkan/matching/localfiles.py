@@ -253,7 +253,7 @@ def _split_periods(
 def read_encoded(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise MatchFileError(f"{path.name} kunde inte läsas som en kodad fil.") from error
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise MatchFileError(f"{path.name} är inte en kodad fil ({FORMAT}).")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from samverkan.core.exporting import csv_lines, unescape_formula
 from samverkan.matching.localfiles import MatchFileError
 
 MATCH_COLUMNS = ("number", "match_type", "ref", "counterpart", "band")
@@ -61,30 +62,35 @@ def reveal(
         raise MatchFileError(f"Registerfilen kunde inte läsas: {error}") from error
     revealed = 0
     not_ours = 0
-    with output_path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["matchnummer", "matchningstyp", "motpart", "likhetsband", "rad", *header])
-        for match in matches:
-            row_number = mapping.get(match["ref"])
-            if row_number is None:
-                not_ours += 1
-                continue
-            row = rows.get(row_number)
-            if row is None:
-                raise MatchFileError(
-                    f"Rad {row_number} finns inte i registerfilen: är det samma fil som kodades?"
-                )
-            writer.writerow(
-                [
-                    match["number"],
-                    match["match_type"],
-                    match["counterpart"],
-                    match["band"],
-                    row_number,
-                    *row,
-                ]
+    out_rows: list[list[str]] = []
+    for match in matches:
+        row_number = mapping.get(match["ref"])
+        if row_number is None:
+            not_ours += 1
+            continue
+        row = rows.get(row_number)
+        if row is None:
+            raise MatchFileError(
+                f"Rad {row_number} finns inte i registerfilen: är det samma fil som kodades?"
             )
-            revealed += 1
+        # The export escaped text that a spreadsheet would take for a formula; the output
+        # is escaped again below, once.
+        out_rows.append(
+            [
+                *(
+                    unescape_formula(match[c])
+                    for c in ("number", "match_type", "counterpart", "band")
+                ),
+                row_number,
+                *row,
+            ]
+        )
+        revealed += 1
+    # Names and identity numbers that someone opens in a spreadsheet: written through the
+    # application's export path, which keeps register values from becoming formulas.
+    header = ["matchnummer", "matchningstyp", "motpart", "likhetsband", "rad", *header]
+    with output_path.open("w", encoding="utf-8", newline="") as handle:
+        handle.writelines(csv_lines(header, out_rows, delimiter=",", bom=False))
     digest = hashlib.sha256(matches_path.read_bytes()).hexdigest()
     new_log = not log_path.exists()
     with log_path.open("a", encoding="utf-8", newline="") as handle:

@@ -286,6 +286,8 @@ def parse_schema(source: str | bytes | Mapping[str, Any]) -> LinkageSchema:
             raise SchemaError(
                 [f"schemat är inte giltig JSON (rad {e.lineno}, kolumn {e.colno}): {e.msg}"]
             ) from e
+        except RecursionError:
+            raise SchemaError(["schemat är för djupt nästlat"]) from None
     else:
         document = source
     errors: list[str] = []

@@ -85,7 +85,12 @@ def upload_dataset(
     if errors:
         raise ValidationError(errors)
     try:
-        parsed = uploads.parse(content, period_start=period_start, period_end=period_end)
+        parsed = uploads.parse(
+            content,
+            period_start=period_start,
+            period_end=period_end,
+            max_bytes=settings.MATCHING_MAX_UNPACKED_MB * 1024 * 1024,
+        )
     except uploads.UploadError as error:
         raise ValidationError({"file": error.errors}) from error
     with transaction.atomic():

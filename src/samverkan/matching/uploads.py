@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import io
 import json
 import re
@@ -25,6 +24,18 @@ from samverkan.matching import engine, link, localfiles
 __all__ = ["MAX_ERRORS", "ParsedUpload", "UploadError", "dump_payload", "load_payload", "parse"]
 
 MAX_ERRORS = 20
+# CLKs of clkhash are usually 1,024 bits; anything outside this range is not an encoding.
+CLK_BITS_MIN = 64
+CLK_BITS_MAX = 8192
+# Counts stored in the database (a positive 32-bit integer).
+MAX_COUNT = 2**31 - 1
+# The most a file may hold unpacked unless the caller says otherwise (the service passes
+# SAMVERKAN_MATCH_MAX_UNPACKED_MB), and how much harder than a file of encodings a gzip file
+# may pack once it unpacks to more than RATIO_FROM bytes.
+MAX_UNPACKED = 400 * 1024 * 1024
+MAX_RATIO = 20
+RATIO_FROM = 16 * 1024 * 1024
+CHUNK = 1024 * 1024
 OPEN_END = 2**31 - 1
 _REF_RE = re.compile(r"[0-9a-f]{8,64}", re.ASCII)
 _TOKEN_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
@@ -70,27 +81,78 @@ def _parse_day(text: object, *, end: bool) -> int:
     return day_number(last if end else first)
 
 
-def _decompress(data: bytes) -> bytes:
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            raise UploadError(
-                ["Filen ser ut att vara gzip-packad men kunde inte packas upp."]
-            ) from None
-    return data
-
-
-def parse(data: bytes, *, period_start: date, period_end: date) -> ParsedUpload:
-    """Validate a file of encodings (JSON, optionally gzip-packed) completely."""
+def _decompress(data: bytes, max_bytes: int) -> bytes:
+    """The file unpacked if it is gzip-packed, a piece at a time: never more than
+    ``max_bytes``, and never more than MAX_RATIO times the packed size (a file of encodings
+    packs about 1.5 times; a "gzip bomb" a thousand)."""
+    if data[:2] != b"\x1f\x8b":
+        if len(data) > max_bytes:
+            raise UploadError([f"Filen är större än {max_bytes // (1024 * 1024)} MB."])
+        return data
+    allowed = min(max_bytes, max(MAX_RATIO * len(data), RATIO_FROM))
+    out = bytearray()
+    rest = data
     try:
-        document = json.loads(_decompress(data).decode("utf-8"))
+        while rest[:2] == b"\x1f\x8b":  # a gzip file may hold several members
+            unpacker = zlib.decompressobj(wbits=31)
+            pending = rest
+            while not unpacker.eof:
+                piece = unpacker.decompress(pending, CHUNK)
+                pending = unpacker.unconsumed_tail
+                out += piece
+                if len(out) > allowed:
+                    raise UploadError([_too_big(max_bytes, allowed)])
+                if not piece and not pending:
+                    break  # the input ended before the packed stream did
+            if not unpacker.eof:
+                raise UploadError(["Filen ser ut att vara gzip-packad men är avkortad."])
+            rest = unpacker.unused_data
+    except zlib.error:
+        raise UploadError(
+            ["Filen ser ut att vara gzip-packad men kunde inte packas upp."]
+        ) from None
+    return bytes(out)
+
+
+def _too_big(max_bytes: int, allowed: int) -> str:
+    if allowed < max_bytes:
+        return (
+            f"Filen packas upp till mer än {MAX_RATIO} gånger sin storlek och tas inte emot: "
+            "en fil från ”samverkan match encode” gör aldrig det."
+        )
+    return f"Filen packas upp till mer än {max_bytes // (1024 * 1024)} MB."
+
+
+def _int_field(
+    document: dict[str, object], name: str, default: int, low: int, high: int
+) -> int | None:
+    value = document.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return None
+    return value
+
+
+def parse(
+    data: bytes,
+    *,
+    period_start: date,
+    period_end: date,
+    max_bytes: int = MAX_UNPACKED,
+) -> ParsedUpload:
+    """Validate a file of encodings (JSON, optionally gzip-packed) completely.
+    ``max_bytes``: the most the file may hold unpacked."""
+    try:
+        document = json.loads(_decompress(data, max_bytes).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise UploadError(
             [
                 "Filen är inte en kodad fil från ”samverkan match encode” (ogiltig JSON). "
                 "Klartextfiler tas aldrig emot: koda registret hos er först."
             ]
+        ) from None
+    except RecursionError:
+        raise UploadError(
+            ["Filen är inte en kodad fil från ”samverkan match encode” (för djupt nästlad)."]
         ) from None
     if not isinstance(document, dict) or document.get("format") != localfiles.FORMAT:
         raise UploadError(
@@ -99,34 +161,41 @@ def parse(data: bytes, *, period_start: date, period_end: date) -> ParsedUpload:
                 "encode”). Klartextfiler tas aldrig emot."
             ]
         )
+    # Only values of the expected types are ever looked at (or written into a message):
+    # the file is the uploader's, and a deeply nested value must not reach repr().
     errors: list[str] = []
     fingerprint = document.get("schema_fingerprint")
     if not isinstance(fingerprint, str) or not re.fullmatch(r"[0-9a-f]{16,64}", fingerprint):
         errors.append("Fältet schema_fingerprint saknas eller är ogiltigt.")
-    bits = document.get("clk_bits", 1024)
-    if isinstance(bits, bool) or not isinstance(bits, int) or bits <= 0 or bits % 8:
-        errors.append("Fältet clk_bits ska vara ett positivt antal bitar delbart med 8.")
+    bits = _int_field(document, "clk_bits", 1024, CLK_BITS_MIN, CLK_BITS_MAX)
+    if bits is None or bits % 8:
+        errors.append(
+            f"Fältet clk_bits ska vara ett antal bitar delbart med 8, från {CLK_BITS_MIN} "
+            f"till {CLK_BITS_MAX}."
+        )
         bits = 1024
-    invalid = document.get("invalid_rows", 0)
-    if isinstance(invalid, bool) or not isinstance(invalid, int) or invalid < 0:
-        errors.append("Fältet invalid_rows ska vara ett heltal ≥ 0.")
+    invalid = _int_field(document, "invalid_rows", 0, 0, MAX_COUNT)
+    if invalid is None:
+        errors.append(f"Fältet invalid_rows ska vara ett heltal från 0 till {MAX_COUNT}.")
         invalid = 0
     records = document.get("records")
     if not isinstance(records, list) or not records:
         errors.append("Filen innehåller inga poster.")
         raise UploadError(errors)
-    if document.get("count", len(records)) != len(records):
+    count = _int_field(document, "count", len(records), 0, MAX_COUNT)
+    if count is None:
+        errors.append("Fältet count ska vara antalet poster.")
+    elif count != len(records):
         errors.append(
-            f"Filen säger {document.get('count')} poster men innehåller {len(records)}; "
-            "den är troligen avkortad."
+            f"Filen säger {count} poster men innehåller {len(records)}; den är troligen avkortad."
         )
     size = bits // 8
     first_day, last_day = day_number(period_start), day_number(period_end)
     refs: list[str] = []
-    clks = np.zeros((len(records), size), dtype=np.uint8)
+    clks = bytearray()
     tokens: list[str] = []
-    starts = np.empty(len(records), dtype=np.int32)
-    ends = np.empty(len(records), dtype=np.int32)
+    starts: list[int] = []
+    ends: list[int] = []
     seen: set[str] = set()
     for index, record in enumerate(records):
         where = f"Post {index + 1}"
@@ -144,14 +213,17 @@ def parse(data: bytes, *, period_start: date, period_end: date) -> ParsedUpload:
         else:
             seen.add(ref)
         refs.append(ref if isinstance(ref, str) else "")
-        try:
-            raw = base64.b64decode("".join(str(record.get("clk", "")).split()), validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
+        clk = record.get("clk", "")
+        raw = b""
+        if isinstance(clk, str) and len(clk) <= 2 * size + 64:
+            try:
+                raw = base64.b64decode("".join(clk.split()), validate=True)
+            except (binascii.Error, ValueError):
+                raw = b""
         if len(raw) != size:
             errors.append(f"{where}: fältet clk ska vara {size} byte i base64.")
-        else:
-            clks[index] = np.frombuffer(raw, dtype=np.uint8)
+            raw = bytes(size)
+        clks += raw
         token = record.get("token") or ""
         if token and (not isinstance(token, str) or not _TOKEN_RE.fullmatch(token)):
             errors.append(f"{where}: fältet token ska vara 64 hexadecimala tecken.")
@@ -166,15 +238,25 @@ def parse(data: bytes, *, period_start: date, period_end: date) -> ParsedUpload:
         if stop < start and record.get("from") and record.get("to"):
             errors.append(f"{where}: to ligger före from.")
             continue
-        starts[index] = max(start, first_day)
-        ends[index] = min(stop, last_day)
-        if starts[index] > ends[index]:
+        start, stop = max(start, first_day), min(stop, last_day)
+        if start > stop:
             # Outside the dataset's period: kept, but never overlaps anything.
-            starts[index], ends[index] = 1, 0
+            start, stop = 1, 0
+        starts.append(start)
+        ends.append(stop)
     if errors:
         raise UploadError(errors)
     assert isinstance(fingerprint, str)
-    return ParsedUpload(fingerprint, bits, invalid, refs, clks, tokens, starts, ends)
+    return ParsedUpload(
+        fingerprint,
+        bits,
+        invalid,
+        refs,
+        np.frombuffer(clks, dtype=np.uint8).reshape(len(refs), size),
+        tokens,
+        np.array(starts, dtype=np.int32),
+        np.array(ends, dtype=np.int32),
+    )
 
 
 def dump_payload(parsed: ParsedUpload) -> bytes:

@@ -3,8 +3,6 @@ investigation of a match, statistics and the outcome report."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from samverkan.core import exporting
 from samverkan.core.pdf import pdf_response
 from samverkan.core.scoping import get_scope
 from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped, ui_language
@@ -105,42 +104,35 @@ def match_export(request: HttpRequest) -> HttpResponse:
     """The organisation's own matches as CSV, for re-identification with
     ``samverkan match reveal`` where the mapping is kept."""
     _require_matching_role(request)
-    rows = selectors.match_list(user=request.user)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    matches = list(selectors.match_list(user=request.user))
+    header = [
+        "number",
+        "match_type",
+        "match_type_label",
+        "ref",
+        "dataset",
+        "counterpart",
+        "band",
+        "status",
+        "outcome",
+    ]
+    rows = (
         [
-            "number",
-            "match_type",
-            "match_type_label",
-            "ref",
-            "dataset",
-            "counterpart",
-            "band",
-            "status",
-            "outcome",
+            match.number,
+            match.match_type,
+            match.match_type_label.get("sv", ""),
+            match.ref,
+            str(match.dataset_id),
+            match.counterpart.name,
+            match.band,
+            match.status,
+            match.outcome,
         ]
+        for match in matches
     )
-    count = 0
-    for match in rows.iterator():
-        count += 1
-        writer.writerow(
-            [
-                match.number,
-                match.match_type,
-                match.match_type_label.get("sv", ""),
-                match.ref,
-                str(match.dataset_id),
-                match.counterpart.name,
-                match.band,
-                match.status,
-                match.outcome,
-            ]
-        )
-    services.record_export(actor=request.user, what="matches", rows=count, fmt="csv")
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="matchningar.csv"'
-    return response
+    services.record_export(actor=request.user, what="matches", rows=len(matches), fmt="csv")
+    # Comma-separated without a byte-order mark: read by ``samverkan match reveal``.
+    return exporting.csv_response("matchningar.csv", header, rows, delimiter=",", bom=False)
 
 
 # --------------------------------------------------------------------------- one match
@@ -552,33 +544,26 @@ def report_view(request: HttpRequest, fmt: str = "html") -> HttpResponse:
         return render(request, "matching/report.html", context)
     services.record_export(actor=request.user, what="outcome_report", rows=len(rows), fmt=fmt)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(
+        header = [
+            _("Match type"),
+            _("Matches"),
+            _("Closed"),
+            *[str(label) for _value, label in OUTCOME_CHOICES],
+            _("Share with a finding"),
+            _("Recovery claimed (SEK)"),
+            _("Payments stopped (SEK)"),
+        ]
+        table = (
             [
-                _("Match type"),
-                _("Matches"),
-                _("Closed"),
-                *[str(label) for _value, label in OUTCOME_CHOICES],
-                _("Share with a finding"),
-                _("Recovery claimed (SEK)"),
-                _("Payments stopped (SEK)"),
+                row["label"],
+                row["stats"].matches,
+                row["stats"].closed,
+                *row["outcomes"],
+                "" if row["share"] is None else f"{row['share']:.2f}".replace(".", ","),
+                row["stats"].recovered,
+                row["stats"].stopped,
             ]
+            for row in rows
         )
-        for row in rows:
-            s = row["stats"]
-            writer.writerow(
-                [
-                    row["label"],
-                    s.matches,
-                    s.closed,
-                    *row["outcomes"],
-                    "" if row["share"] is None else f"{row['share']:.2f}".replace(".", ","),
-                    s.recovered,
-                    s.stopped,
-                ]
-            )
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="matchning-utfall.csv"'
-        return response
+        return exporting.csv_response("matchning-utfall.csv", header, table)
     return pdf_response(request, "matching/report_pdf.html", context, "matchning-utfall.pdf")

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.core.imports import check_upload_size
 from samverkan.core.views_helpers import ui_language
 from samverkan.organisations.models import Organisation
 from samverkan.ros.models import ActivityKind, PermitStatus, RiskLevel
@@ -55,6 +56,7 @@ class ImportForm(forms.Form):
         uploaded = self.cleaned_data["file"]
         if not uploaded.name.lower().endswith((".csv", ".xlsx", ".txt")):
             raise forms.ValidationError(_("The file must be CSV (.csv) or Excel (.xlsx)."))
+        check_upload_size(uploaded)
         return uploaded
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.core.imports import check_lengths, max_lengths
 from samverkan.core.scoping import ScopedRecord, get_scope, level_error
 from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
@@ -84,6 +85,40 @@ def _lookups() -> tuple[dict[str, str], dict[str, str]]:
     return municipalities, kinds
 
 
+# The model field each text column of a register extract is stored in: values longer than
+# the field are refused with the row and column (SQLite would store them whole). Identity
+# numbers, municipalities, kinds, permit types and dates are checked by their own parsers.
+REGISTER_FIELDS: dict[str, tuple[type[Any], str]] = {
+    "address": (Premises, "address"),
+    "postal_code": (Premises, "postal_code"),
+    "property_designation": (Premises, "property_designation"),
+    "name": (Premises, "name"),
+    "business_name": (Business, "name"),
+    "legal_form": (Business, "legal_form"),
+    "line_of_business": (Business, "line_of_business"),
+    "issuer": (Permit, "issuer"),
+    "reference": (Permit, "reference"),
+    "person_name": (PersonRole, "name"),
+}
+
+
+def _long_address_keys(rows: Sequence[Row], parsed: Sequence[ParsedRow]) -> list[Problem]:
+    """The comparison key writes abbreviations out ("Kungsg." → "kungsgatan"), so an
+    address within its own limit can still make a key longer than its field."""
+    limit = max_lengths({"key": (Premises, "normalised_address")})["key"]
+    labels = {row.number: row.label("address") for row in rows}
+    return [
+        Problem(
+            row.number,
+            labels.get(row.number, "address"),
+            _("the address is too long once abbreviations are written out (%(limit)d).")
+            % {"limit": limit},
+        )
+        for row in parsed
+        if len(row.address_key) > limit
+    ]
+
+
 def import_register(
     *, actor: Any, owner: Organisation, rows: Sequence[Row], commit: bool
 ) -> ImportSummary:
@@ -93,6 +128,8 @@ def import_register(
     _require_creator(actor, owner)
     municipalities, kinds = _lookups()
     parsed, problems = parse_rows(rows, municipalities=municipalities, kinds=kinds)
+    problems = check_lengths(rows, max_lengths(REGISTER_FIELDS)) + problems
+    problems += _long_address_keys(rows, parsed)
     summary = ImportSummary(rows=len(rows), problems=problems)
     if not rows:
         summary.problems.append(Problem(None, None, _("The file has no rows.")))

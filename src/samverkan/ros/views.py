@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-import csv
-import io
 import json
-import uuid
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.core import exporting, imports
 from samverkan.core.scoping import get_scope
 from samverkan.core.tabular import TableError, read_table
 from samverkan.core.views_helpers import apply_service_errors, scoped, ui_language
@@ -230,53 +227,27 @@ def _is_uuid(value: str) -> bool:
 # --- Import ---------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def register_import(request: HttpRequest) -> HttpResponse:
-    """Upload → preview (nothing stored) → confirm (all rows or none)."""
+    """Upload → preview (nothing stored) → confirm (all rows or none). The previewed file
+    waits encrypted (core.imports) and is deleted on confirm, on cancel, when the page is
+    left for a new upload, or after SAMVERKAN_IMPORT_PREVIEW_HOURS."""
     owners = _creator_orgs(request.user)
+    action = next((a for a in ("confirm", "cancel") if request.POST.get(a)), "")
     form = ImportForm(
-        request.POST if request.method == "POST" and "confirm" not in request.POST else None,
+        request.POST if request.method == "POST" and not action else None,
         request.FILES if request.method == "POST" else None,
         owners=owners,
     )
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if request.method == "POST" and "confirm" in request.POST and pending:
-        path = _upload_dir() / pending["file"]
-        owner = owners.filter(pk=pending["owner"]).first()
-        if owner is None or not path.exists():
-            raise Http404
-        try:
-            rows = read_table(
-                path.read_bytes(), pending["name"], aliases=ALIASES, required=REQUIRED
-            )
-            summary = services.import_register(
-                actor=request.user, owner=owner, rows=rows, commit=True
-            )
-        except TableError as error:
-            messages.error(
-                request, _("Nothing was imported: %(n)d problems.") % {"n": len(error.problems)}
-            )
-            return render(
-                request,
-                "ros/import.html",
-                {"form": form, "problems": [str(p) for p in error.problems[:200]]},
-            )
-        finally:
-            path.unlink(missing_ok=True)
-            request.session.pop(IMPORT_SESSION_KEY, None)
-        messages.success(
-            request,
-            _("Imported: %(p)d new premises, %(b)d new businesses, %(t)d new permits.")
-            % {"p": summary.premises_new, "b": summary.businesses_new, "t": summary.permits_new},
-        )
-        return redirect("ros:premises_list")
+    pending = request.session.pop(IMPORT_SESSION_KEY, None)
+    if request.method == "POST" and action == "confirm" and pending:
+        return _confirm_import(request, form, owners, pending)
+    # Anything else leaves a waiting preview behind: it is not kept.
+    imports.delete_preview(pending.get("preview") if pending else None)
+    if action == "cancel":
+        messages.info(request, _("The import was cancelled; nothing was stored."))
+        return redirect("ros:register_import")
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -292,15 +263,43 @@ def register_import(request: HttpRequest) -> HttpResponse:
             context["summary"] = summary
             context["problems"] = [str(p) for p in summary.problems[:200]]
             if not summary.problems:
-                name = f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1].lower()}"
-                (_upload_dir() / name).write_bytes(data)
                 request.session[IMPORT_SESSION_KEY] = {
-                    "file": name,
+                    "preview": imports.store_preview(data),
                     "name": upload.name,
                     "owner": form.cleaned_data["owner"].pk,
                 }
                 context["ready"] = True
     return render(request, "ros/import.html", context)
+
+
+def _confirm_import(
+    request: HttpRequest, form: ImportForm, owners: Any, pending: dict[str, Any]
+) -> HttpResponse:
+    try:
+        data = imports.load_preview(pending.get("preview") or {})
+        owner = owners.filter(pk=pending.get("owner")).first()
+        if data is None or owner is None:
+            messages.error(request, _("The preview has expired. Upload the file again."))
+            return redirect("ros:register_import")
+        rows = read_table(data, str(pending.get("name", "")), aliases=ALIASES, required=REQUIRED)
+        summary = services.import_register(actor=request.user, owner=owner, rows=rows, commit=True)
+    except TableError as error:
+        messages.error(
+            request, _("Nothing was imported: %(n)d problems.") % {"n": len(error.problems)}
+        )
+        return render(
+            request,
+            "ros/import.html",
+            {"form": form, "problems": [str(p) for p in error.problems[:200]]},
+        )
+    finally:
+        imports.delete_preview(pending.get("preview"))
+    messages.success(
+        request,
+        _("Imported: %(p)d new premises, %(b)d new businesses, %(t)d new permits.")
+        % {"p": summary.premises_new, "b": summary.businesses_new, "t": summary.permits_new},
+    )
+    return redirect("ros:premises_list")
 
 
 # --- Export and map ---------------------------------------------------------------------
@@ -337,29 +336,10 @@ def premises_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "geojson":
         return _geojson_response(rows, truncated=False, attachment=True)
     headers = [label for _, label in EXPORT_COLUMNS]
+    table = ([row[c] for c, _ in EXPORT_COLUMNS] for row in rows)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(["" if row[c] is None else row[c] for c, _ in EXPORT_COLUMNS])
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Lokaler")
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([row[c] for c, _ in EXPORT_COLUMNS])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="lokaler.{fmt}"'
-    return response
+        return exporting.csv_response("lokaler.csv", headers, table)
+    return exporting.xlsx_response("lokaler.xlsx", headers, table, sheet="Lokaler")
 
 
 def _geojson_response(

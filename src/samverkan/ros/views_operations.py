@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.core import exporting
 from samverkan.core.pdf import pdf_response
 from samverkan.core.scoping import get_scope
 from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped, ui_language
@@ -364,38 +363,32 @@ def outcome_view(request: HttpRequest, fmt: str = "html") -> HttpResponse:
             details={"format": fmt},
         )
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(
+        header = [
+            _("Municipality"),
+            _("Operations"),
+            _("Premises visited"),
+            _("Inspections"),
+            _("Findings"),
+            _("Sanctions"),
+            _("Closures"),
+            _("Revoked permits"),
+            _("Money identified (SEK)"),
+            _("Payments stopped (SEK)"),
+        ]
+        table = (
             [
-                _("Municipality"),
-                _("Operations"),
-                _("Premises visited"),
-                _("Inspections"),
-                _("Findings"),
-                _("Sanctions"),
-                _("Closures"),
-                _("Revoked permits"),
-                _("Money identified (SEK)"),
-                _("Payments stopped (SEK)"),
+                row["municipality"],
+                row["operations"],
+                row["premises_visited"],
+                row["inspections"],
+                sum(row["findings_by_authority"].values()),
+                sum(row["sanctions"].values()),
+                row["closures"],
+                row["permits_revoked"],
+                row["money_identified"],
+                row["money_stopped"],
             ]
+            for row in rows
         )
-        for row in rows:
-            writer.writerow(
-                [
-                    row["municipality"],
-                    row["operations"],
-                    row["premises_visited"],
-                    row["inspections"],
-                    sum(row["findings_by_authority"].values()),
-                    sum(row["sanctions"].values()),
-                    row["closures"],
-                    row["permits_revoked"],
-                    row["money_identified"],
-                    row["money_stopped"],
-                ]
-            )
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="insatsresultat.csv"'
-        return response
+        return exporting.csv_response("insatsresultat.csv", header, table)
     return pdf_response(request, "ros/outcomes_pdf.html", context, "insatsresultat.pdf")

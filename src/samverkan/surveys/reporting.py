@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from samverkan.core import exporting
 from samverkan.surveys import selectors
 from samverkan.surveys.analysis import Indicator, Inputs, Results, analyse
 from samverkan.surveys.charts import Bar, bar_chart
@@ -64,28 +63,28 @@ def breakdown_chart(indicator: Indicator, dimension: str, *, title: str) -> str:
     return bar_chart(bars, title=title)
 
 
-def results_csv(result: Results) -> str:
-    """One row per published figure; suppressed figures are empty and marked."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [
-            "section",
-            "indicator",
-            "label",
-            "dimension",
-            "category",
-            "category_label",
-            "n",
-            "share",
-            "low",
-            "high",
-            "weighted_share",
-            "weighted_low",
-            "weighted_high",
-            "suppressed",
-        ]
-    )
+RESULT_COLUMNS = [
+    "section",
+    "indicator",
+    "label",
+    "dimension",
+    "category",
+    "category_label",
+    "n",
+    "share",
+    "low",
+    "high",
+    "weighted_share",
+    "weighted_low",
+    "weighted_high",
+    "suppressed",
+]
+
+
+def results_rows(result: Results) -> list[list[str]]:
+    """One row per published figure (columns: RESULT_COLUMNS); suppressed figures are
+    empty and marked."""
+    table: list[list[str]] = []
     for section, indicators in (
         ("exposure", result.exposure),
         ("consequences", result.consequences),
@@ -96,7 +95,7 @@ def results_csv(result: Results) -> str:
                 (dimension, e) for dimension, estimates in indicator.by.items() for e in estimates
             ]
             for dimension, e in rows:
-                writer.writerow(
+                table.append(
                     [
                         section,
                         indicator.key,
@@ -114,7 +113,12 @@ def results_csv(result: Results) -> str:
                         "1" if e.suppressed else "0",
                     ]
                 )
-    return out.getvalue()
+    return table
+
+
+def results_csv(result: Results) -> str:
+    """The results as CSV without a byte-order mark (for the command line)."""
+    return exporting.csv_text(RESULT_COLUMNS, results_rows(result), bom=False)
 
 
 def _fmt(value: Any) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.core.imports import check_lengths, max_lengths
 from samverkan.core.scoping import get_scope
 from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
@@ -286,6 +287,14 @@ INVITEE_ALIASES = {
     "age": "age_band",
 }
 INVITEE_COLUMNS = ("email", "municipality", "role", "gender")
+# Columns stored as they are written (role, gender and age band when the questionnaire gives
+# no options): longer values than the field holds are refused with their row and column.
+INVITEE_FIELDS: dict[str, tuple[type[Any], str]] = {
+    "email": (Invitee, "email"),
+    "role": (Invitee, "role"),
+    "gender": (Invitee, "gender"),
+    "age_band": (Invitee, "age_band"),
+}
 
 
 def _match_option(value: str, options: dict[str, set[str]]) -> str | None:
@@ -307,7 +316,7 @@ def import_invitees(*, actor: Any, wave: Wave, rows: Sequence[Row]) -> int:
     organisations = {municipality_value(o): o for o in participants(wave)}
     names = {o.name.lower(): key for key, o in organisations.items()}
     options = {s: stratum_options(questionnaire, s) for s in ("role", "gender", "age_band")}
-    problems: list[Problem] = []
+    problems: list[Problem] = check_lengths(rows, max_lengths(INVITEE_FIELDS))
     seen: set[str] = set(Invitee.objects.filter(wave=wave).values_list("email", flat=True))
     new: list[Invitee] = []
     for row in rows:

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from samverkan.core import exporting
 from samverkan.core.scoping import get_scope
 from samverkan.core.tabular import TableError, read_table
 from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped, ui_language
@@ -220,7 +221,7 @@ def results(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 @login_required
 def results_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
-    from samverkan.surveys.reporting import results_csv, wave_results
+    from samverkan.surveys.reporting import RESULT_COLUMNS, results_rows, wave_results
 
     if fmt not in ("csv", "json"):
         raise Http404
@@ -232,12 +233,9 @@ def results_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
             json.dumps(result.as_dict(), ensure_ascii=False, indent=2),
             content_type="application/json; charset=utf-8",
         )
-    else:
-        response = HttpResponse(
-            "\ufeff" + results_csv(result), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{wave.slug}-resultat.{fmt}"'
-    return response
+        response["Content-Disposition"] = f'attachment; filename="{wave.slug}-resultat.json"'
+        return response
+    return exporting.csv_response(f"{wave.slug}-resultat.csv", RESULT_COLUMNS, results_rows(result))
 
 
 @scoped(Wave)
