@@ -101,7 +101,7 @@ def amount(name: str, value: int, *records: Any, witness: str | None = HIDDEN) -
         digits = digits[:-3]
     separator = r"[\s.,'’]?"
     pattern = r"(?<![\d.,])" + separator.join(groups) + r"(?![\d])"
-    return Canary(name, re.compile(pattern), ((*records,),), witness=witness)
+    return Canary(name, re.compile(pattern), ((*records,),), witness=witness, hint=groups[-1])
 
 
 def count(
@@ -109,7 +109,8 @@ def count(
 ) -> Canary:
     """A count in a sentence, e.g. "13 signaler" / "13 signals"."""
     pattern = rf"(?<![\d,.]){n}\s+(?:{sv}|{en})\b"
-    return Canary(name, re.compile(pattern, re.IGNORECASE), (tuple(records),), witness=witness)
+    compiled = re.compile(pattern, re.IGNORECASE)
+    return Canary(name, compiled, (tuple(records),), witness=witness, hint=str(n))
 
 
 def person_number(name: str, value: str, *records: Any, witness: str | None = HIDDEN) -> Canary:
@@ -449,6 +450,9 @@ def _plant_register(cw: CanaryWorld) -> None:
     betelgeuse = _signals(
         cw, "polis", harbour, 4, "KanarieBetelgeuse", shared_with=[cw.org("norrkoping")]
     )
+    # And two more that the police share with nobody: no count may include them for
+    # anyone but the police.
+    antares = _signals(cw, "polis", harbour, 2, "KanarieAntares")
     cw.records |= {"harbour": harbour, "norr": Premises.objects.get(name="Norrkrogen")}
     cw.telling += [harbour, cw.records["norr"]]
     cw.add(
@@ -465,6 +469,15 @@ def _plant_register(cw: CanaryWorld) -> None:
             "signals",
             betelgeuse,
             witness="norrkoping",
+        ),
+        text("signal the police shared with nobody", "KanarieAntares", antares[0], witness="polis"),
+        count(
+            "number of police signals including those shared with nobody",
+            6,
+            "signaler",
+            "signals",
+            [*betelgeuse, *antares],
+            witness=None,
         ),
     )
     _import(

@@ -75,7 +75,10 @@ class Target:
 def _organisations(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
     from samverkan.organisations.models import Organisation
 
-    return [Target({"pk": pk}) for pk in Organisation.objects.values_list("pk", flat=True)]
+    # The directory is the same for everyone: the viewer's own and one other.
+    own = [cw.org(viewer.org)] if viewer.org else []
+    other = Organisation.objects.exclude(pk__in=[o.pk for o in own]).order_by("pk")[:1]
+    return [Target({"pk": o.pk}) for o in [*own, *other]]
 
 
 def _jobs(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
@@ -83,7 +86,10 @@ def _jobs(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
 
     own = list(Job.objects.filter(created_by=viewer.user)) if viewer.user else []
     others = [j for j in cw.jobs if j.created_by_id != getattr(viewer.user, "pk", None)]
-    return [Target({"pk": j.pk}) for j in own] + [Target({"pk": j.pk}, True) for j in others]
+    if viewer.role is not None and viewer.role not in WIDE_ROLES:
+        others = []  # as for records: the widest roles read the answers about others' jobs
+    targets = [Target({"pk": j.pk}) for j in own]
+    return targets + [Target({"pk": j.pk}, True) for j in others[:MAX_HIDDEN]]
 
 
 def _audit_entries(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
@@ -99,8 +105,8 @@ def _audit_entries(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
         .values_list("seq", flat=True)
     )
     # The newest entries the viewer may read, and a few about hidden records.
-    return [Target({"pk": s}) for s in sorted(seen, reverse=True)[:5]] + [
-        Target({"pk": s}, True) for s in hidden[:3]
+    return [Target({"pk": s}) for s in sorted(seen, reverse=True)[:MAX_VISIBLE]] + [
+        Target({"pk": s}, True) for s in hidden[:MAX_HIDDEN]
     ]
 
 
@@ -113,7 +119,9 @@ def _questionnaires(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
 def _runs(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
     from samverkan.matching.models import MatchRun
 
-    return [Target({"pk": pk}) for pk in MatchRun.objects.values_list("pk", flat=True)]
+    # Runs belong to the collaboration: the newest, which include the viewer's own.
+    runs = MatchRun.objects.order_by("-created_at").values_list("pk", flat=True)
+    return [Target({"pk": pk}) for pk in runs[:MAX_VISIBLE]]
 
 
 # Parametrised endpoints without a scoped model, and where their ids come from.
@@ -380,7 +388,8 @@ class Crawl:
         self, url: str, api: bool, detail: bool, fmt: str | None, text: str
     ) -> Iterator[tuple[str, bool]]:
         """More ways to ask for the same page: the browsable API, the htmx partial (for
-        pages that use htmx), the search for every canary and page 2 (for lists)."""
+        pages that use htmx), the search for every canary, page 2 (where there is one) and
+        each choice of the page's own filters."""
         join = "&" if "?" in url else "?"
         htmx = "hx-get=" in text or "hx-trigger=" in text
         if api:
@@ -392,8 +401,9 @@ class Crawl:
         yield url + join + f"q={SEARCH}", False
         if htmx:
             yield url + join + f"q={SEARCH}", True
-        if fmt in (None, "html"):
+        if "page=2" in text:
             yield url + join + "page=2", False
+        if fmt in (None, "html"):
             for name, value in filters(text):
                 yield url + join + urlencode({name: value}), False
 
