@@ -267,6 +267,7 @@ def plant() -> CanaryWorld:
     _plant_matching(cw)
     _plant_surveys(cw)
     _plant_jobs(cw)
+    _plant_token(cw)
     riskfacts.recompute()
     _plant_ids(cw)
     return cw
@@ -839,6 +840,23 @@ def _plant_jobs(cw: CanaryWorld) -> None:
         run_job.call(str(job.pk))
         cw.jobs.append(job)
     cw.jobs += [run.job for run in MatchRun.objects.filter(started_by=cw.user(HIDDEN))]
+
+
+def _plant_token(cw: CanaryWorld) -> None:
+    """A coordinator's API token: a credential that only its holder may ever read."""
+    from worldkit import api_token
+
+    holder = cw.user(HIDDEN)
+    key = api_token(holder)
+    cw.add(
+        Canary(
+            "API token of Linköping's coordinator",
+            re.compile(re.escape(key)),
+            audience=lambda v: v.user is not None and v.user.pk == holder.pk,
+            witness=None,
+            hint=key.lower(),
+        )
+    )
 
 
 def _plant_ids(cw: CanaryWorld) -> None:

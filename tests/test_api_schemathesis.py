@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from samverkan.organisations.roles import Role
-from worldkit import World, build_world
+from worldkit import World, api_token, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +44,6 @@ CHECKS = [
 ]
 METHODS = {"get", "post", "put", "patch", "delete"}
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def api_token(user: Any) -> str:
-    """An API token for ``user``: the one place that makes one, so that the test follows
-    when tokens change."""
-    from samverkan.accounts.services import rotate_api_token
-
-    return str(rotate_api_token(user=user).key)
 
 
 def _operations() -> list[tuple[str, str]]:
