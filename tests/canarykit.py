@@ -2,13 +2,30 @@
 each carrying a unique canary string or number, built through the application's own
 services so that every derived output (risk scores and their explanations, outcome
 figures, audit entries, match numbers, job results) is what the application really
-produces. The hidden records are linked to records that other organisations can see,
-the way the leaks of issue 9 (findings 1–6) were found.
+produces. The hidden records are linked to what other organisations can see, the way the
+leaks of issue 9 were found:
+
+* a case and a secret case (with a person and a status comment);
+* a register: premises "KanarieCapella" with a business, a person and permits, and 13
+  signals; the target "Torgkrogen" of Linköping's operation with the police, with a lapsed
+  licence, 11 signals and Linköping's inspection record with 3 sanctions (all of which
+  the briefing pack must not show the police: finding 1), and a person whose identity
+  number Norrköping's own register also holds, while the police shared their record of 5
+  findings there with Norrköping (finding 2);
+* an operation Linköping plans alone, and its unshared record in Norrköping's operation;
+* encoded datasets with 17 matches inside Linköping, found again by a run Norrköping
+  starts, so that match numbers and run results would count them (finding 6), and a closed
+  match with amounts;
+* a survey, background jobs and a coordinator's API token (finding 5);
+* and, from a partner, police signals about Norrköping's premises that the police share
+  with Norrköping only (4) or with nobody (2).
 
 Whether a viewer may see a canary is decided by the isolation mechanism itself: a canary
 names the records it comes from, and a viewer may see it only if ``restrict()`` lets
 the viewer see all of them (or all of one alternative set, for facts that are part of
-several records, like a target's address that belongs to the operation too).
+several records, like a target's address that belongs to the operation too). Linköping's
+own roles are held to the same rule, so its auditors may not read its secret records
+(finding 4).
 """
 
 from __future__ import annotations
@@ -187,6 +204,8 @@ def platform_viewers() -> list[Viewer]:
 
 @dataclass
 class CanaryWorld:
+    """The world, its canaries, and what the crawler needs to know about its records."""
+
     world: World
     canaries: list[Canary] = field(default_factory=list)
     # Records of the hidden organisation per scoped model, the most telling first.
@@ -210,8 +229,8 @@ class CanaryWorld:
         return self.world.user(key, role)
 
 
-def _kinds() -> dict[str, ActivityKind]:
-    restaurant, _ = ActivityKind.objects.get_or_create(
+def _kinds() -> None:
+    ActivityKind.objects.get_or_create(
         key="restaurant",
         defaults={
             "name": "Restaurang",
@@ -219,7 +238,6 @@ def _kinds() -> dict[str, ActivityKind]:
             "required_permits": ["alcohol", "food"],
         },
     )
-    return {"restaurant": restaurant}
 
 
 def _import(cw: CanaryWorld, org: str, rows: list[dict[str, str]]) -> None:
@@ -253,7 +271,9 @@ def _signals(
 
 
 def plant() -> CanaryWorld:
-    """Build the world: see the module docstring. Returns the canaries to look for."""
+    """Build the world described in the module docstring; its canaries are in
+    ``CanaryWorld.canaries``. The organisations' own records, which give every viewer
+    pages with content, are built alongside."""
     from worldkit import build_world
 
     cw = CanaryWorld(build_world())
@@ -514,7 +534,7 @@ def _plant_operations(cw: CanaryWorld) -> None:
         notes="KanarieNotOrion",
         money_identified=Decimal(4731913),
     )
-    task = operations.add_follow_up(
+    operations.add_follow_up(
         actor=linkoping, inspection=orion, title="KanarieUppgift", owner=None, due_on=None
     )
     # An operation with the police: shared with the police, who see its targets'
@@ -634,7 +654,6 @@ def _plant_operations(cw: CanaryWorld) -> None:
             witness=None,
         ),
     )
-    del task
 
 
 def _upload(
@@ -874,4 +893,15 @@ def _plant_ids(cw: CanaryWorld) -> None:
             cw.add(record_id(record, *alternatives))
 
 
-__all__ = ["HIDDEN", "PURPOSE", "SEARCH", "Canary", "CanaryWorld", "Viewer", "plant"]
+__all__ = [
+    "HIDDEN",
+    "PERIOD",
+    "PURPOSE",
+    "SEARCH",
+    "Canary",
+    "CanaryWorld",
+    "Viewer",
+    "members",
+    "plant",
+    "platform_viewers",
+]
