@@ -4,12 +4,14 @@ viewer and reports every canary the viewer may not see.
 What it requests is generated from the URL configuration (``endpoints.ALL``):
 
 * endpoints without an object id: as they are and, for the widest roles (coordinator and
-  auditor), with the search for every canary (``?q=Kanarie``), page 2, an htmx request
-  and the browsable API;
+  auditor), with the search for every canary (``?q=Kanarie``), page 2 where there is one,
+  each choice of the page's own filters, the htmx partial of pages that use htmx and the
+  browsable API;
 * endpoints with an object id of a scoped model: with the ids of up to three records
   of that model the viewer can see (records that carry derived content first), so that
-  derived pages are rendered with content, and with the ids of the hidden organisation's
-  records the viewer cannot see (which must answer 404, 403, 405 or a redirect to sign in);
+  derived pages are rendered with content, and, for coordinators and the platform's
+  viewers, with the ids of the hidden organisation's records they cannot see (which must
+  answer 404, 403, 405 or a redirect to sign in);
 * other parametrised endpoints: with ids from ``FILLERS``, or not at all if declared in
   ``NOT_CRAWLED`` with a reason;
 * every export format (``<fmt>``) in ``FORMATS``; a page that asks for the purpose of a
@@ -86,8 +88,8 @@ def _jobs(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
 
     own = list(Job.objects.filter(created_by=viewer.user)) if viewer.user else []
     others = [j for j in cw.jobs if j.created_by_id != getattr(viewer.user, "pk", None)]
-    if viewer.role is not None and viewer.role not in WIDE_ROLES:
-        others = []  # as for records: the widest roles read the answers about others' jobs
+    if viewer.role not in (None, Role.COORDINATOR):
+        others = []  # as for records: coordinators read the answers about others' jobs
     targets = [Target({"pk": j.pk}) for j in own]
     return targets + [Target({"pk": j.pk}, True) for j in others[:MAX_HIDDEN]]
 
@@ -178,9 +180,9 @@ def targets(cw: CanaryWorld, viewer: Viewer, endpoint: Endpoint) -> list[Target]
         rest = list(qs.exclude(pk__in=[r.pk for r in telling]).order_by("pk")[:MAX_VISIBLE])
         visible = (telling + rest)[:MAX_VISIBLE]
     # Every role answers 404 for every hidden record (the isolation matrix checks that);
-    # here the widest roles and the platform's viewers read those answers for canaries.
+    # here coordinators and the platform's viewers read those answers for canaries.
     hidden: list[Any] = []
-    if viewer.role is None or viewer.role in WIDE_ROLES:
+    if viewer.role in (None, Role.COORDINATOR):
         hidden = [r for r in cw.hidden.get(model, []) if not viewer.sees(r)][:MAX_HIDDEN]
     found = []
     for record, is_hidden in [(r, False) for r in visible] + [(r, True) for r in hidden]:
@@ -392,12 +394,12 @@ class Crawl:
         each choice of the page's own filters."""
         join = "&" if "?" in url else "?"
         htmx = "hx-get=" in text or "hx-trigger=" in text
-        if api:
-            yield url + join + "format=api", False
-        elif htmx:
+        if htmx:
             yield url, True
         if detail or fmt == "pdf":
             return
+        if api:
+            yield url + join + "format=api", False
         yield url + join + f"q={SEARCH}", False
         if htmx:
             yield url + join + f"q={SEARCH}", True
