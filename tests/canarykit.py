@@ -740,6 +740,7 @@ def _plant_matching(cw: CanaryWorld) -> None:
             f"match number counting Linköping's {HIDDEN_MATCHES} matches",
             re.compile("|".join(rf"M-\d{{4}}-0*{first_after + i}\b" for i in range(2))),
             audience=lambda v: v.org == HIDDEN and v.role in readers,
+            witness=None,  # numbers that count nothing need not look like these at all
         ),
         # The result of a run that Norrköping started, which found only Linköping's
         # matches, must not tell Norrköping how many there are.
