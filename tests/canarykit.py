@@ -719,10 +719,9 @@ def _plant_matching(cw: CanaryWorld) -> None:
         amount_stopped=Decimal(2807163),
         note="KanarieUtfall",
     )
-    numbers_after = [
-        m.number for m in Match.objects.exclude(run__in=[first, again]).order_by("number")
-    ]
-    first_after = int(numbers_after[0].rsplit("-", 1)[1])
+    own_numbers = sorted(
+        set(Match.objects.filter(run__in=[first, again]).values_list("number", flat=True))
+    )
     cw.records |= {"closed_match": closed, "runs": [first, again]}
     cw.hide(closed, benefits, staff)
     cw.telling += [closed, benefits, staff]
@@ -734,13 +733,13 @@ def _plant_matching(cw: CanaryWorld) -> None:
         text("outcome note on Linköping's match", "KanarieUtfall", closed),
         amount("recovery claimed on Linköping's match", 3918274, closed),
         amount("payments stopped on Linköping's match", 2807163, closed),
-        # Finding 6: numbers from one counter for everyone. The first numbers after
-        # Linköping's 17 matches tell anyone who sees them how many matches it has.
+        # Finding 6: the numbers of Linköping's own matches (also those found by a run
+        # that Norrköping started) are Linköping's alone; numbers count nothing, so the
+        # numbers others see say nothing about these (tests/matching/test_numbering.py).
         Canary(
-            f"match number counting Linköping's {HIDDEN_MATCHES} matches",
-            re.compile("|".join(rf"M-\d{{4}}-0*{first_after + i}\b" for i in range(2))),
+            "numbers of Linköping's own matches",
+            re.compile("|".join(re.escape(n) for n in own_numbers)),
             audience=lambda v: v.org == HIDDEN and v.role in readers,
-            witness=None,  # numbers that count nothing need not look like these at all
         ),
         # The result of a run that Norrköping started, which found only Linköping's
         # matches, must not tell Norrköping how many there are.

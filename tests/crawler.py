@@ -98,24 +98,30 @@ def _audit_entries(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
     from samverkan.audit.models import AuditEntry
     from samverkan.audit.selectors import audit_entries
 
-    visible = audit_entries(user=viewer.user) if viewer.user else AuditEntry.objects.none()
-    seen = set(visible.values_list("seq", flat=True))
+    # Auditors read entries as (redacted) objects, named by their hash.
+    visible = list(audit_entries(user=viewer.user)) if viewer.user else []
+    seen = {e.hash for e in visible}
     hidden = (
         AuditEntry.objects.filter(subject_organisation_id=cw.org(HIDDEN).pk)
-        .exclude(seq__in=seen)
+        .exclude(hash__in=seen)
         .order_by("-seq")
-        .values_list("seq", flat=True)
+        .values_list("hash", flat=True)
     )
     # The newest entries the viewer may read, and a few about hidden records.
-    return [Target({"pk": s}) for s in sorted(seen, reverse=True)[:MAX_VISIBLE]] + [
-        Target({"pk": s}, True) for s in hidden[:MAX_HIDDEN]
+    return [Target({"hash": e.hash}) for e in visible[:MAX_VISIBLE]] + [
+        Target({"hash": h}, True) for h in hidden[:MAX_HIDDEN]
     ]
 
 
 def _questionnaires(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
     from samverkan.surveys.models import QuestionnaireVersion
+    from samverkan.surveys.selectors import questionnaire_list
 
-    return [Target({"pk": pk}) for pk in QuestionnaireVersion.objects.values_list("pk", flat=True)]
+    readable = set(
+        questionnaire_list(user=viewer.user).values_list("uid", flat=True) if viewer.user else []
+    )
+    every = QuestionnaireVersion.objects.values_list("uid", flat=True)
+    return [Target({"uid": uid}, uid not in readable) for uid in every]
 
 
 def _runs(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
@@ -131,9 +137,9 @@ FILLERS: dict[str, Callable[[CanaryWorld, Viewer], list[Target]]] = {
     "api/v1/organisations/<pk>/": _organisations,
     "api/v1/jobs/<pk>/": _jobs,
     "jobb/<uuid:pk>/": _jobs,
-    "api/v1/audit/<seq>/": _audit_entries,
-    "enkater/formular/<int:pk>/": _questionnaires,
-    "enkater/formular/<int:pk>/andra/": _questionnaires,
+    "api/v1/audit/<hash>/": _audit_entries,
+    "enkater/formular/<uuid:uid>/": _questionnaires,
+    "enkater/formular/<uuid:uid>/andra/": _questionnaires,
     "matchning/korningar/<uuid:pk>/": _runs,
 }
 

@@ -76,7 +76,23 @@ def test_the_run_job_tells_the_starter_only_its_own_counts(mw: MatchWorld) -> No
         action=AuditAction.JOB, object_type="matching.matchrun", details__finished=True
     )
     # The entry is read by the starter's auditors: no counts of (secret) matches.
-    assert set(finished.details) <= {"finished", "datasets"}
+    assert set(finished.details) <= {"finished", "own_datasets"}
+    # Each other organisation's auditors learn that its datasets were compared, and the
+    # starter's auditors learn nothing of them.
+    from samverkan.audit.selectors import audit_entries
+
+    used = AuditEntry.objects.filter(details__has_key="compared_in_run")
+    assert {e.subject_organisation_id for e in used} == {
+        mw.org("stangastaden").pk,
+        mw.org("hyresbostader").pk,
+    }
+    starters_auditor = mw.user("linkoping", Role.AUDITOR)
+    seen = [e for e in audit_entries(user=starters_auditor) if e.object_type == "matching.matchrun"]
+    for entry in seen:
+        assert not set(entry.details.get("datasets", [])) - {
+            str(d.pk) for d in run.datasets.filter(owner=mw.org("linkoping"))
+        }
+    assert all(e.hash not in {u.hash for u in used} for e in audit_entries(user=starters_auditor))
 
 
 def test_the_assign_form_names_users_without_counting_ids(

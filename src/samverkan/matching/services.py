@@ -306,16 +306,32 @@ def start_run(
             catalogue=text,
         )
         run.datasets.set(plan.datasets)
+        # The starter's entry names only its own organisation's datasets (the starter's
+        # auditors read it); each other organisation's auditors learn from an entry of
+        # their own that its datasets were compared, and in whose run.
         audit.record(
             actor=actor,
             action=AuditAction.CREATE,
             obj=run,
             details={
                 "match_types": run.match_types,
-                "datasets": [str(d.pk) for d in plan.datasets],
+                "datasets": [str(d.pk) for d in plan.datasets if d.owner_id == organisation.pk],
                 "period": f"{period_start}–{period_end}",
             },
         )
+        for dataset in plan.datasets:
+            if dataset.owner_id != organisation.pk:
+                audit.record(
+                    actor=None,
+                    action=AuditAction.JOB,
+                    obj=dataset,
+                    organisation=dataset.owner,
+                    details={
+                        "compared_in_run": str(run.pk),
+                        "run_started_by": organisation.name,
+                        "match_types": run.match_types,
+                    },
+                )
         job = start_job(actor=actor, kind="matching_run", params={"run": str(run.pk)})
         run.job = job
         run.save(update_fields=["job"])
@@ -478,7 +494,10 @@ def _store_matches(
             obj=run,
             # Counts stay in the run row: the entry is read by the starter's auditors,
             # and the totals would tell other organisations' numbers of matches.
-            details={"finished": True, "datasets": len(datasets)},
+            details={
+                "finished": True,
+                "own_datasets": sum(1 for d in datasets if d.owner_id == run.organisation_id),
+            },
         )
     return summary
 
