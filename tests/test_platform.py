@@ -46,6 +46,19 @@ def test_api_requires_authentication(client: Any) -> None:
     assert client.get("/api/v1/cases/").status_code in (401, 403)
 
 
+def test_api_errors_are_json_even_where_no_route_matches(world: Any, client: Any) -> None:
+    from worldkit import api_token
+
+    headers = {"HTTP_AUTHORIZATION": f"Token {api_token(world.user('linkoping'))}"}
+    for url in ("/api/v1/organisations/1.5e-67/", "/api/v1/no-such-route/"):
+        response = client.get(url, **headers)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["detail"]
+    # Outside the API, a person gets the page.
+    assert "text/html" in client.get("/no-such-page/")["Content-Type"]
+
+
 def test_api_creates_and_shares_within_scope(world: Any) -> None:
     from rest_framework.test import APIClient
 

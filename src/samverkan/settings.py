@@ -295,6 +295,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "samverkan.core.openapi.document_errors",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "samverkan.cases.models.STATUS_CHOICES",
+        "MatchStatusEnum": "samverkan.matching.models.STATUS_CHOICES",
+    },
 }
 
 # --- Background jobs ----------------------------------------------------------

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from samverkan.accounts import signals
+        from samverkan.accounts import openapi, signals
 
         signals.connect()
+        del openapi  # registers the OpenAPI descriptions of the authentication classes

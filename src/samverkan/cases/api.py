@@ -157,7 +157,7 @@ class CaseViewSet(
         ],
         responses=PersonSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def persons(self, request: Request, pk: Any = None) -> Response:
         """Person-level data: requires a purpose and is audited."""
         case = selectors.case_get(user=request.user, pk=pk)

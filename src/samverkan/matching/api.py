@@ -21,7 +21,12 @@ from samverkan.organisations.roles import Action
 class MatchSerializer(serializers.ModelSerializer[Match]):
     counterpart: Any = serializers.SlugRelatedField(slug_field="name", read_only=True)
     dataset_type: Any = serializers.CharField(source="dataset.dataset_type", read_only=True)
-    assignee: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee: Any = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    outcome: Any = serializers.ChoiceField(
+        choices=OUTCOME_CHOICES, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Match
