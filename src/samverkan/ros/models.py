@@ -138,10 +138,10 @@ class PremisesRisk(models.Model):
             )
         ]
         indexes = [
+            # The risk list is one walk of this index, deep pages too (no sort).
             models.Index(
-                fields=["organisation", "clearance", "-score", "address"],
+                fields=["organisation", "clearance", "-score", "address", "premises"],
                 name="ros_risk_list",
-                include=["premises"],
             ),
         ]
 
@@ -236,6 +236,9 @@ class Permit(ScopedRecord):
         ordering = ["type", "-valid_to"]
         verbose_name = _("permit")
         verbose_name_plural = _("permits")
+        # The risk list's permit-status filter: a few thousand permits, not a probe per
+        # premises.
+        indexes = [models.Index(fields=["status", "premises"], name="ros_permit_status")]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.get_status_display()}"

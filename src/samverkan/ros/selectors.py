@@ -106,16 +106,16 @@ def premises_list(*, user: Any, limit: int, **filters: Any) -> list[Premises]:
 
 
 def premises_page(*, user: Any, number: Any, **filters: Any) -> Page[Premises]:
-    """One page of the risk list. The page's rows are chosen first (an index-only walk
-    even deep into the list), then only those rows are loaded."""
-    ids = risk_list(user=user, **filters).values_list("pk", flat=True)
+    """One page of the risk list. The page's premises are chosen first (an index-only walk
+    of ``ros_risk_list``, even deep into the list), then only their rows are loaded."""
+    ids = risk_list(user=user, **filters).values_list("premises_id", flat=True)
     page = Paginator(ids, PAGE_SIZE).get_page(number)
     chosen = list(page.object_list)
     rows = {
-        r.pk: r
-        for r in PremisesRisk.objects.filter(pk__in=chosen).select_related(
-            "premises__municipality", "premises__kind"
-        )
+        r.premises_id: r
+        for r in risk_rows(user)
+        .filter(premises_id__in=chosen)
+        .select_related("premises__municipality", "premises__kind")
     }
     page.object_list = with_risk(rows[pk] for pk in chosen if pk in rows)  # type: ignore[assignment]
     return page  # type: ignore[return-value]
@@ -145,11 +145,10 @@ def premises_rows(*, user: Any, **filters: Any) -> list[dict[str, Any]]:
 def _as_rows(
     qs: QuerySet[PremisesRisk], *extra: str, limit: int | None = None
 ) -> list[dict[str, Any]]:
-    lookups = [lookup for _key, lookup in ROW_FIELDS]
-    values = qs.values(*lookups, *extra)
+    keys = [key for key, _lookup in ROW_FIELDS] + list(extra)
+    values = qs.values_list(*[lookup for _key, lookup in ROW_FIELDS], *extra)
     return [
-        {key: row[lookup] for key, lookup in ROW_FIELDS} | {name: row[name] for name in extra}
-        for row in (values if limit is None else values[:limit])
+        dict(zip(keys, row, strict=True)) for row in (values if limit is None else values[:limit])
     ]
 
 
