@@ -323,6 +323,7 @@ def load(
                         break
                 kind = rng.choice(world.kinds)
                 lat, lon = CENTRES[city]
+                latitude, longitude = lat + rng.gauss(0, 0.025), lon + rng.gauss(0, 0.045)
                 pk = new_id(rng)
                 confidentiality = weighted_level(rng)
                 copy.write_row(
@@ -336,8 +337,8 @@ def load(
                         address,
                         postal,
                         municipality.pk,
-                        lat + rng.gauss(0, 0.025),
-                        lon + rng.gauss(0, 0.045),
+                        latitude,
+                        longitude,
                         f"{CITY_NAMES[city]} {rng.choice(BLOCKS)} {rng.randint(1, 40)}:"
                         f"{rng.randint(1, 30)}",
                         kind.pk,
@@ -359,13 +360,13 @@ def load(
                 for org_id in (municipality.pk, *sorted(shared)):
                     score, level_name, fired = rng.choice(pool[kind.pk])
                     for clearance in range(LEVEL_RANK[confidentiality], 3):
-                        risk_rows.append(
-                            (pk, org_id, clearance, score, level_name, fired, address, now)
-                        )
+                        row = (pk, org_id, clearance, score, level_name, fired, address, now)
+                        risk_rows.append((*row, latitude, longitude))
         loaded.premises = premises
         print(f"  premises copied: {premises:,}", flush=True)
         columns = (
-            "premises_id, organisation_id, clearance, score, level, fired, address, computed_at"
+            "premises_id, organisation_id, clearance, score, level, fired, address, computed_at, "
+            "latitude, longitude"
         )
         with cur.copy(f"COPY ros_premisesrisk ({columns}) FROM STDIN") as copy:
             for row in risk_rows:

@@ -322,8 +322,12 @@ def test_map_marks_operation_targets_for_those_who_see_the_operation(
     world, _operation = planned
     settings.REQUIRE_2FA = False
     client = login(world.user("linkoping", Role.COORDINATOR))
-    # The fixture's premises have no coordinates; give them some.
+    # The fixture's premises have no coordinates; give them some (past the services, so
+    # their risk rows, which the map reads, are rewritten as a service would).
+    from samverkan.ros import riskfacts
+
     Premises.objects.update(latitude=58.41, longitude=15.62)
+    riskfacts.recompute()
     data = json.loads(client.get("/ros/karta/data.geojson", {"targets": "1"}).content)
     assert {f["properties"]["address"] for f in data["features"]} == {
         "Storgatan 1",

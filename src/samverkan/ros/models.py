@@ -114,7 +114,8 @@ class PremisesRisk(models.Model):
     at or above the premises' own level, and no other: a row exists exactly when the
     viewer can see the premises. Rows are rewritten, in the transaction of the change,
     whenever a fact about the premises or its sharing changes (``riskfacts.recompute``).
-    ``address`` repeats the premises' address so that the risk list is one index walk."""
+    ``address`` and the coordinates repeat the premises' own, so that the risk list is one
+    index walk and the map filters the viewer's rows without reading every premises."""
 
     premises = models.ForeignKey(Premises, on_delete=models.CASCADE, related_name="risks")
     organisation = models.ForeignKey(
@@ -127,6 +128,8 @@ class PremisesRisk(models.Model):
     )
     fired = models.JSONField(default=list, blank=True)
     address = models.CharField(max_length=200)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -380,7 +380,7 @@ def recompute(
         if not chunk:
             break
         facts = facts_for(chunk, today)
-        wanted: dict[tuple[Any, int, int], tuple[float, str, list[Any], str]] = {}
+        wanted: dict[tuple[Any, int, int], Stored] = {}
         # Viewers who see the same facts get the same assessment: score each set once.
         assessed: dict[risk.PremisesFacts, tuple[float, str, list[Any]]] = {}
         for item in chunk:
@@ -393,7 +393,7 @@ def recompute(
                         _fired(assessment),
                     )
                 key = (item.pk, viewer.organisation, viewer.clearance)
-                wanted[key] = (*assessed[seen], item.address)
+                wanted[key] = (*assessed[seen], item.address, item.latitude, item.longitude)
         with transaction.atomic():
             _store(wanted, [p.pk for p in chunk], now)
         done += len(chunk)
@@ -403,28 +403,21 @@ def recompute(
     return done
 
 
-def _store(
-    wanted: dict[tuple[Any, int, int], tuple[float, str, list[Any], str]],
-    premises_ids: list[Any],
-    now: Any,
-) -> None:
-    """Make the stored rows of these premises exactly ``wanted``, writing only what
-    changed (most recomputes after a change leave most viewers' rows as they were)."""
+# What a risk row holds besides its key: the assessment, and copies of the premises'
+# address and coordinates so that the list and the map are walks of the viewer's rows.
+STORED = ("score", "level", "fired", "address", "latitude", "longitude")
+Stored = tuple[Any, ...]
+
+
+def _store(wanted: dict[tuple[Any, int, int], Stored], premises_ids: list[Any], now: Any) -> None:
+    """Make the stored rows of these premises exactly ``wanted`` (values of ``STORED``),
+    writing only what changed (a recompute after a change leaves most rows as they were)."""
     stale = []
-    for (
-        pk,
-        premises_id,
-        org,
-        clearance,
-        score,
-        level,
-        fired,
-        address,
-    ) in PremisesRisk.objects.filter(premises_id__in=premises_ids).values_list(
-        "pk", "premises_id", "organisation_id", "clearance", "score", "level", "fired", "address"
-    ):
+    for pk, premises_id, org, clearance, *stored in PremisesRisk.objects.filter(
+        premises_id__in=premises_ids
+    ).values_list("pk", "premises_id", "organisation_id", "clearance", *STORED):
         key = (premises_id, org, clearance)
-        if wanted.get(key) == (score, level, fired, address):
+        if wanted.get(key) == tuple(stored):
             del wanted[key]
         else:
             stale.append(pk)
@@ -436,13 +429,10 @@ def _store(
                 premises_id=premises_id,
                 organisation_id=org,
                 clearance=clearance,
-                score=score,
-                level=level,
-                fired=fired,
-                address=address,
                 computed_at=now,
+                **dict(zip(STORED, stored, strict=True)),
             )
-            for (premises_id, org, clearance), (score, level, fired, address) in wanted.items()
+            for (premises_id, org, clearance), stored in wanted.items()
         ],
         batch_size=1000,
     )

@@ -130,8 +130,8 @@ ROW_FIELDS = (
     ("municipality__name", "premises__municipality__name"),
     ("property_designation", "premises__property_designation"),
     ("kind__name", "premises__kind__name"),
-    ("latitude", "premises__latitude"),
-    ("longitude", "premises__longitude"),
+    ("latitude", "latitude"),
+    ("longitude", "longitude"),
     ("risk_score", "score"),
     ("risk_level", "level"),
 )
@@ -226,14 +226,11 @@ def map_features(
         kind=kind,
         permit_status=permit_status,
         risk_level=risk_level,
-    ).filter(premises__latitude__isnull=False, premises__longitude__isnull=False)
+    ).filter(latitude__isnull=False, longitude__isnull=False)
     if bbox is not None:
         west, south, east, north = bbox
         qs = qs.filter(
-            premises__latitude__gte=south,
-            premises__latitude__lte=north,
-            premises__longitude__gte=west,
-            premises__longitude__lte=east,
+            latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
         )
     from samverkan.ros.models import OperationTarget
 

@@ -366,7 +366,8 @@ def _geojson_response(
     ]
     body = {"type": "FeatureCollection", "features": features, "truncated": truncated}
     response = HttpResponse(
-        json.dumps(body, ensure_ascii=False), content_type="application/geo+json"
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        content_type="application/geo+json",
     )
     if attachment:
         response["Content-Disposition"] = 'attachment; filename="lokaler.geojson"'
