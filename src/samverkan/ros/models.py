@@ -141,10 +141,12 @@ class PremisesRisk(models.Model):
             )
         ]
         indexes = [
-            # The risk list is one walk of this index, deep pages too (no sort).
+            # The risk list is one walk of this index, deep pages too (no sort); the map
+            # filters its area on the included coordinates (PostgreSQL).
             models.Index(
                 fields=["organisation", "clearance", "-score", "address", "premises"],
                 name="ros_risk_list",
+                include=["latitude", "longitude", "level"],
             ),
         ]
 

@@ -345,25 +345,28 @@ def premises_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def _geojson_response(
     rows: list[dict[str, Any]], *, truncated: bool, attachment: bool
 ) -> HttpResponse:
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
-            "properties": {
-                "id": str(row["id"]),
-                "name": row.get("name") or "",
-                "address": row["address"],
-                "kind": row.get("kind__name") or "",
-                "municipality": row.get("municipality__name") or "",
-                "risk_score": row["risk_score"],
-                "risk_level": row["risk_level"],
-                "target": bool(row.get("is_target")),
-                "url": f"/ros/lokaler/{row['id']}/",
-            },
-        }
-        for row in rows
-        if row.get("latitude") is not None and row.get("longitude") is not None
-    ]
+    features = []
+    for row in rows:
+        if row["latitude"] is None or row["longitude"] is None:
+            continue
+        pk = str(row["id"])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+                "properties": {
+                    "id": pk,
+                    "name": row["name"] or "",
+                    "address": row["address"],
+                    "kind": row["kind__name"] or "",
+                    "municipality": row["municipality__name"] or "",
+                    "risk_score": row["risk_score"],
+                    "risk_level": row["risk_level"],
+                    "target": bool(row.get("is_target")),
+                    "url": f"/ros/lokaler/{pk}/",
+                },
+            }
+        )
     body = {"type": "FeatureCollection", "features": features, "truncated": truncated}
     response = HttpResponse(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
