@@ -145,8 +145,8 @@ FILLERS: dict[str, Callable[[CanaryWorld, Viewer], list[Target]]] = {
 
 # URL parameters naming a part of a record, and where their values come from.
 PARTS: dict[str, Callable[[Any], Any]] = {
-    "participation": lambda record: record.participations.values_list("pk", flat=True).first(),
-    "task": lambda record: record.tasks.values_list("pk", flat=True).first(),
+    "participation": lambda record: record.participations.values_list("uid", flat=True).first(),
+    "task": lambda record: record.tasks.values_list("uid", flat=True).first(),
 }
 
 

@@ -156,7 +156,7 @@ def _operation(world: Any, marker: str) -> Record:
         lambda orgs: ros_services.set_sharing(
             actor=planner, record=operation, organisations=[world.orgs["polis"], *orgs]
         ),
-        {"participation": operation.participations.get().pk},
+        {"participation": operation.participations.get().uid},
     )
 
 
@@ -186,7 +186,7 @@ def _inspection(world: Any, marker: str) -> Record:
         lambda orgs: ros_services.set_sharing(
             actor=police, record=record, organisations=[world.orgs["linkoping"], *orgs]
         ),
-        {"task": task.pk},
+        {"task": task.uid},
     )
 
 

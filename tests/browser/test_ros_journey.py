@@ -283,14 +283,14 @@ def test_ros_from_register_to_outcome_figures(
     police = Participation.objects.get(operation=operation, authority="police")
     sign_in(page, officer.username)
     page.goto(f"/ros/insatser/{operation.pk}/")
-    record_link = f"main a[href='/ros/insatser/{operation.pk}/protokoll/{environment.pk}/']"
+    record_link = f"main a[href='/ros/insatser/{operation.pk}/protokoll/{environment.uid}/']"
     # Only the participation of the officer's own organisation has the link.
     expect(
-        page.locator(f"main a[href='/ros/insatser/{operation.pk}/protokoll/{police.pk}/']")
+        page.locator(f"main a[href='/ros/insatser/{operation.pk}/protokoll/{police.uid}/']")
     ).to_have_count(0)
     click_and_wait(page, record_link)
     form = page.locator("main form[method=post]")
-    form.locator("select[name=target]").select_option(value=str(restaurant_target.pk))
+    form.locator("select[name=target]").select_option(value=str(restaurant_target.uid))
     form.locator("input[name=findings][value=unregistered_food_business]").check()
     form.locator("input[name=sanctions][value=closure]").check()
     form.locator("input[name=money_identified]").fill("0")
@@ -310,9 +310,9 @@ def test_ros_from_register_to_outcome_figures(
     sign_in(page, police_officer.username)
     page.goto(f"/ros/insatser/{operation.pk}/")
     expect(page.locator("main h1")).to_have_text("Gemensam krogkontroll december")
-    click_and_wait(page, f"main a[href='/ros/insatser/{operation.pk}/protokoll/{police.pk}/']")
+    click_and_wait(page, f"main a[href='/ros/insatser/{operation.pk}/protokoll/{police.uid}/']")
     form = page.locator("main form[method=post]")
-    form.locator("select[name=target]").select_option(value=str(norrkoping_target.pk))
+    form.locator("select[name=target]").select_option(value=str(norrkoping_target.uid))
     form.locator("input[name=findings][value=suspected_offence]").check()
     form.locator("input[name=sanctions][value=police_report]").check()
     form.locator("input[name=money_identified]").fill("25000")

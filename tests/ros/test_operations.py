@@ -198,7 +198,7 @@ def test_pages_pdf_and_csv(planned: Any, login: Any, settings: Any) -> None:
     assert client.get("/ros/resultat.csv").content.decode("utf-8-sig").count("\n") >= 1
     assert client.get("/ros/resultat.pdf").content.startswith(b"%PDF")
     police = operation.participations.get(authority="police")
-    assert client.get(f"/ros/insatser/{operation.pk}/protokoll/{police.pk}/").status_code == 403
+    assert client.get(f"/ros/insatser/{operation.pk}/protokoll/{police.uid}/").status_code == 403
 
 
 def test_earlier_findings_count_at_premises_linked_by_business_or_person(planned: Any) -> None:
@@ -365,3 +365,45 @@ def test_administrators_edit_the_toolbox_and_operations_keep_theirs(
     assert saved.status_code == 302 and LegalToolboxVersion.objects.count() == 1
     assert operations.current_toolbox().authority("police").label.sv == "Polismyndigheten"
     assert operations.operation_toolbox(operation).authority("police").label.sv == "Polisen"
+
+
+def test_operation_pages_name_parts_by_ids_that_count_nothing(
+    planned: Any, login: Any, settings: Any
+) -> None:
+    """Participations, targets, follow-up tasks and users have sequential keys that count
+    every organisation's rows; pages and forms use random ids and user names instead."""
+    import re
+
+    world, operation = planned
+    settings.REQUIRE_2FA = False
+    health = operation.participations.get(authority="environment_health")
+    record = operations.record_inspection(
+        actor=world.user("linkoping", Role.CASE_OFFICER),
+        operation=operation,
+        target=operation.targets.get(premises__address="Storgatan 1"),
+        participation=health,
+        inspected_on=date(2026, 12, 4),
+        findings=[],
+        sanctions=[],
+    )
+    task = operations.add_follow_up(
+        actor=world.user("linkoping", Role.CASE_OFFICER),
+        inspection=record,
+        title="Återbesök",
+        owner=None,
+        due_on=None,
+    )
+    client = login(world.user("linkoping", Role.CASE_OFFICER))
+    page = client.get(f"/ros/insatser/{operation.pk}/").content.decode()
+    assert f"/protokoll/{health.uid}/" in page and f"/atgard/{task.uid}/klar/" in page
+    for name in ("participation", "target"):
+        select = re.search(rf'<select name="{name}".*?</select>', page, re.S)
+        assert select is not None, name
+        values = re.findall(r'<option value="([^"]*)"', select.group(0))
+        assert values and not [v for v in values if v.isdigit()], values
+    form = client.get(f"/ros/protokoll/{record.pk}/atgard/").content.decode()
+    select = re.search(r'<select name="owner".*?</select>', form, re.S)
+    assert select is not None
+    owners = re.findall(r'<option value="([^"]+)"', select.group(0))
+    assert "linkoping.samordnare" in owners and not [v for v in owners if v.isdigit()], owners
+    assert client.get(f"/ros/insatser/{operation.pk}/protokoll/{health.pk}/").status_code == 404

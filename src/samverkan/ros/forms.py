@@ -210,11 +210,14 @@ class AssignmentForm(forms.Form):
 
         toolbox = operation_toolbox(operation)
         fields["participation"].choices = [
-            (p.pk, f"{p.organisation.name} ({toolbox.authority(p.authority).label.get(lang)})")
+            (
+                str(p.uid),
+                f"{p.organisation.name} ({toolbox.authority(p.authority).label.get(lang)})",
+            )
             for p in operation.participations.select_related("organisation")
         ]
         fields["target"].choices = [
-            (t.pk, str(t.premises)) for t in operation.targets.select_related("premises")
+            (str(t.uid), str(t.premises)) for t in operation.targets.select_related("premises")
         ]
 
 
@@ -280,7 +283,7 @@ class InspectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["target"].choices = [
-            (t.pk, str(t.premises)) for t in operation.targets.select_related("premises")
+            (str(t.uid), str(t.premises)) for t in operation.targets.select_related("premises")
         ]
         fields["findings"].choices = [
             (f.key, f"{check.label.get(lang)}: {f.label.get(lang)}")
@@ -297,6 +300,8 @@ class FollowUpForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=300, error_messages=REQUIRED)
     owner: Any = forms.ModelChoiceField(
         queryset=None,
+        # User names, not the users' sequential ids (which count every account).
+        to_field_name="username",
         label=_("Responsible"),
         required=False,
         error_messages={"invalid_choice": _("Choose one of the listed.")},

@@ -4,6 +4,8 @@ explicitly."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -340,6 +342,9 @@ class Operation(ScopedRecord):
 
 
 class OperationTarget(models.Model):
+    # Named in URLs and forms by this random id: the row's sequential key would count
+    # every organisation's operations.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="targets")
     premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="+")
 
@@ -355,6 +360,10 @@ class OperationTarget(models.Model):
 
 class Participation(models.Model):
     """An organisation taking part in an operation with one authority's mandate."""
+
+    # Named in URLs and forms by this random id: the row's sequential key would count
+    # every organisation's operations.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     operation = models.ForeignKey(
         Operation, on_delete=models.CASCADE, related_name="participations"
@@ -423,6 +432,9 @@ class InspectionRecord(ScopedRecord):
 
 
 class FollowUpTask(models.Model):
+    # Named in URLs and forms by this random id: the row's sequential key would count
+    # every organisation's operations.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     inspection = models.ForeignKey(InspectionRecord, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(_("task"), max_length=300)
     owner = models.ForeignKey(

@@ -149,7 +149,12 @@ def add_assignment(
         participation=participation, target=target, task=task.strip()
     )
     audit.record(
-        actor=actor, action=AuditAction.UPDATE, obj=operation, details={"assignment": assignment.pk}
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=operation,
+        details={
+            "assignment": {"target": str(target.uid), "participation": str(participation.uid)}
+        },
     )
     return assignment
 
@@ -253,7 +258,7 @@ def add_follow_up(
         inspection=inspection, title=title.strip(), owner=owner, due_on=due_on
     )
     audit.record(
-        actor=actor, action=AuditAction.UPDATE, obj=inspection, details={"follow_up": task.pk}
+        actor=actor, action=AuditAction.UPDATE, obj=inspection, details={"follow_up": str(task.uid)}
     )
     return task
 

@@ -27,13 +27,13 @@ urlpatterns += [
     path("insatser/<uuid:pk>/uppdrag/", ops.operation_assignment, name="operation_assignment"),
     path("insatser/<uuid:pk>/status/", ops.operation_stage, name="operation_stage"),
     path(
-        "insatser/<uuid:pk>/protokoll/<int:participation>/",
+        "insatser/<uuid:pk>/protokoll/<uuid:participation>/",
         ops.inspection_create,
         name="inspection_create",
     ),
     path("insatser/<uuid:pk>/underlag.pdf", ops.briefing_pdf, name="briefing_pdf"),
     path("protokoll/<uuid:pk>/atgard/", ops.follow_up_create, name="follow_up_create"),
-    path("protokoll/<uuid:pk>/atgard/<int:task>/klar/", ops.follow_up_done, name="follow_up_done"),
+    path("protokoll/<uuid:pk>/atgard/<uuid:task>/klar/", ops.follow_up_done, name="follow_up_done"),
     path("resultat/", ops.outcome_view, name="outcomes"),
     path("resultat.<str:fmt>", ops.outcome_view, name="outcomes_export"),
 ]

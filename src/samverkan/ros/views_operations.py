@@ -199,8 +199,8 @@ def operation_assignment(request: HttpRequest, pk: Any) -> HttpResponse:
             operations.add_assignment(
                 actor=request.user,
                 operation=operation,
-                participation=operation.participations.get(pk=form.cleaned_data["participation"]),
-                target=operation.targets.get(pk=form.cleaned_data["target"]),
+                participation=operation.participations.get(uid=form.cleaned_data["participation"]),
+                target=operation.targets.get(uid=form.cleaned_data["target"]),
                 task=form.cleaned_data["task"],
             )
         except ValidationError as error:
@@ -229,10 +229,10 @@ def operation_stage(request: HttpRequest, pk: Any) -> HttpResponse:
 @scoped(Operation)
 @require_http_methods(["GET", "POST"])
 @login_required
-def inspection_create(request: HttpRequest, pk: Any, participation: int) -> HttpResponse:
+def inspection_create(request: HttpRequest, pk: Any, participation: Any) -> HttpResponse:
     operation = selectors.operation_get(user=request.user, pk=pk)
     part = get_object_or_404(
-        operation.participations.select_related("organisation"), pk=participation
+        operation.participations.select_related("organisation"), uid=participation
     )
     if part.organisation_id not in get_scope(request.user).orgs_with_role(*CREATOR_ROLES):
         raise PermissionDenied
@@ -253,7 +253,7 @@ def inspection_create(request: HttpRequest, pk: Any, participation: int) -> Http
             operations.record_inspection(
                 actor=request.user,
                 operation=operation,
-                target=operation.targets.get(pk=data["target"]),
+                target=operation.targets.get(uid=data["target"]),
                 participation=part,
                 inspected_on=data["inspected_on"],
                 findings=data["findings"],
@@ -311,11 +311,11 @@ def follow_up_create(request: HttpRequest, pk: Any) -> HttpResponse:
 @scoped(InspectionRecord)
 @require_POST
 @login_required
-def follow_up_done(request: HttpRequest, pk: Any, task: int) -> HttpResponse:
+def follow_up_done(request: HttpRequest, pk: Any, task: Any) -> HttpResponse:
     from samverkan.core.selectors import get_scoped
 
     record = get_scoped(InspectionRecord, request.user, pk, Action.CHANGE)
-    item = get_object_or_404(record.tasks, pk=task)
+    item = get_object_or_404(record.tasks, uid=task)
     operations.set_follow_up_done(actor=request.user, task=item, done=not item.done)
     return redirect("ros:operation_detail", pk=record.operation_id)
 
