@@ -380,6 +380,10 @@ def test_command_line_import_and_results(world: Any, tmp_path: Any, capsys: Any)
     call_command("survey", "import-responses", "papper", str(good))
     assert Response.objects.filter(wave=wave, source="import").count() == 6
     capsys.readouterr()
+    # Results are published only after the close.
+    with pytest.raises(CommandError, match="inte stängd"):
+        call_command("survey", "results", "papper", "--format", "json")
+    services.close_wave(actor=world.user("linkoping", Role.COORDINATOR), wave=wave)
     call_command("survey", "results", "papper", "--format", "json")
     data = json.loads(capsys.readouterr().out)
     assert data["respondents"] == 6 and data["min_cell_size"] == 5

@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     VERIFY = "verify", _("Audit log verified")
     JOB = "job", _("Background job")
     REVEAL = "reveal", _("Re-identified a record")
+    VIEW_RESULTS = "view_results", _("Viewed survey results")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):

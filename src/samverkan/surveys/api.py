@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -76,14 +76,27 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(WaveSerializer(wave).data)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        responses={
+            200: OpenApiTypes.OBJECT,
+            409: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="The wave is not closed: its results are not published yet.",
+            ),
+        }
+    )
     @action(detail=True, methods=["get"])
     def results(self, request: Request, pk: Any = None) -> Response:
-        """The wave's results with small groups suppressed (the shape of
-        `samverkan survey results --format json`)."""
-        from samverkan.surveys.reporting import wave_results
+        """The results of a closed wave with small groups suppressed (the shape of
+        `samverkan survey results --format json`). A wave that is not closed answers 409:
+        results are published only after the close."""
+        from samverkan.surveys.publishing import ResultsNotPublished
 
         wave = selectors.wave_get(user=request.user, pk=pk)
-        result = wave_results(wave=wave, language=get_language() or "sv")
-        services.record_results_view(actor=request.user, wave=wave, fmt="api")
+        try:
+            result = services.read_results(
+                actor=request.user, wave=wave, language=get_language() or "sv", channel="api"
+            )
+        except ResultsNotPublished as error:
+            return Response({"detail": str(error)}, status=409)
         return Response(result.as_dict())

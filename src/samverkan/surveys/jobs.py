@@ -24,5 +24,16 @@ def invitations_job(params: dict[str, Any], user: Any, progress: Progress) -> di
     return {"sent": sent, "reminders": bool(params.get("reminders"))}
 
 
+def results_job(params: dict[str, Any], user: Any, progress: Progress) -> dict[str, Any]:
+    from samverkan.surveys import selectors, services
+
+    wave = selectors.wave_get(user=user, pk=params["wave"], action=Action.VIEW)
+    progress(0, 1, "")
+    services.compute_results(actor=user, wave=wave)
+    progress(1, 1, "")
+    return {"computed": True}
+
+
 def register_jobs() -> None:
     register(JobKind("survey_invitations", _("Send survey e-mails"), invitations_job))
+    register(JobKind("survey_results", _("Compute survey results"), results_job))

@@ -146,3 +146,23 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+
+class WaveResults(models.Model):
+    """The published results of a closed wave in one language, computed once after the
+    wave has closed (``services.compute_results``), so that every channel and every
+    later reading shows the same figures. Only aggregates that passed the small-group
+    protection are stored here."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="results")
+    language = models.CharField(max_length=8)
+    data = models.JSONField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "language"], name="wave_results_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id} ({self.language})"

@@ -21,11 +21,14 @@ from samverkan.surveys.strata import load_questionnaire, municipality_value, par
 def wave_results(*, wave: Wave, language: str = "sv") -> Results:
     questionnaire = load_questionnaire(wave.questionnaire.document)
     invited, responded = selectors.strata_counts(wave=wave)
+    from samverkan.surveys.publishing import comparable_previous
+
     previous = None
-    if wave.previous_wave is not None:
+    earlier = comparable_previous(wave)
+    if earlier is not None:
         previous = (
-            load_questionnaire(wave.previous_wave.questionnaire.document),
-            selectors.answers(wave=wave.previous_wave),
+            load_questionnaire(earlier.questionnaire.document),
+            selectors.answers(wave=earlier),
         )
     inputs = Inputs(
         questionnaire=questionnaire,
@@ -159,10 +162,14 @@ def report_context(*, wave: Wave, result: Results) -> dict[str, Any]:
     }
 
 
-def render_pdf(*, request: HttpRequest | None, wave: Wave, result: Results) -> bytes:
+def render_pdf(
+    *, request: HttpRequest | None, wave: Wave, result: Results, trend_wave: Wave | None = None
+) -> bytes:
     from weasyprint import CSS, HTML
 
-    html = render_to_string("surveys/report.html", report_context(wave=wave, result=result))
+    context = report_context(wave=wave, result=result)
+    context["trend_wave"] = trend_wave
+    html = render_to_string("surveys/report.html", context)
     stylesheet = settings.BASE_DIR / "surveys" / "static" / "surveys" / "report.css"
     pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[CSS(filename=str(stylesheet))]

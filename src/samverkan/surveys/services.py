@@ -190,6 +190,12 @@ def create_wave(
         created_by=actor,
     )
     wave.full_clean()
+    if previous_wave is not None:
+        from samverkan.surveys.publishing import comparison_problem
+
+        problem = comparison_problem(wave, previous_wave)
+        if problem:
+            raise ValidationError({"previous_wave": problem})
     wave.save()
     wave.shared_with.set(partner_list)
     audit.record(
@@ -267,6 +273,10 @@ def close_wave(*, actor: Any, wave: Wave) -> Wave:
     Invitee.objects.filter(wave=wave).update(reminders=F("reminders"))
     Response.objects.filter(wave=wave).update(source=F("source"))
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=wave, details={"status": "closed"})
+    from samverkan.jobs.services import start_job
+
+    # The results are computed once, in the background, after the close has committed.
+    start_job(actor=actor, kind="survey_results", params={"wave": str(wave.pk)})
     return wave
 
 
@@ -544,19 +554,6 @@ def import_responses(*, actor: Any | None, wave: Wave, rows: Sequence[Row]) -> i
 
 
 @transaction.atomic
-def record_results_view(*, actor: Any, wave: Wave, fmt: str) -> None:
-    """Exports of results are audited; looking at the dashboard is not (aggregates only)."""
-    if fmt == "html":
-        return
-    audit.record(
-        actor=actor,
-        action=AuditAction.EXPORT,
-        obj=wave,
-        details={"results": fmt},
-    )
-
-
-@transaction.atomic
 def set_wave_partners(*, actor: Any, wave: Wave, partners: Iterable[Organisation]) -> Wave:
     """Change the participating organisations of a draft wave (then locked with it)."""
     _require_owner_change(actor, wave)
@@ -575,3 +572,100 @@ def set_wave_partners(*, actor: Any, wave: Wave, partners: Iterable[Organisation
         details={"added": sorted(after - before), "removed": sorted(before - after)},
     )
     return wave
+
+
+# --- Results -------------------------------------------------------------------------
+
+RESULT_LANGUAGES = ("sv", "en")
+
+
+def compute_results(*, actor: Any | None, wave: Wave) -> None:
+    """Compute and store the published results of a closed wave in every language.
+
+    Runs after the close (a background job) and again only if the stored results are
+    missing; a closed wave's answers never change, so neither do its results."""
+    from samverkan.surveys.models import WaveResults
+    from samverkan.surveys.publishing import require_closed
+    from samverkan.surveys.reporting import wave_results
+
+    require_closed(wave)
+    for language in RESULT_LANGUAGES:
+        if WaveResults.objects.filter(wave=wave, language=language).exists():
+            continue
+        data = wave_results(wave=wave, language=language).as_dict()
+        with transaction.atomic():
+            _, created = WaveResults.objects.get_or_create(
+                wave=wave, language=language, defaults={"data": data}
+            )
+            if created:
+                audit.record(
+                    actor=actor,
+                    action=AuditAction.UPDATE,
+                    obj=wave,
+                    organisation=wave.owner,
+                    details={"results_computed": language},
+                )
+
+
+def read_results(*, actor: Any, wave: Wave, language: str, channel: str) -> Any:
+    """The results of a closed wave as ``actor`` may see them, audited with the channel
+    (html, csv, json, pdf, api). Raises ``publishing.ResultsNotPublished`` for a wave
+    that is not closed."""
+    from samverkan.surveys.models import WaveResults
+    from samverkan.surveys.publishing import for_viewer, require_closed, results_from_dict
+
+    require_closed(wave)
+    language = "en" if language.startswith("en") else "sv"
+    stored = WaveResults.objects.filter(wave=wave, language=language).first()
+    if stored is None:
+        compute_results(actor=actor, wave=wave)
+        stored = WaveResults.objects.get(wave=wave, language=language)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=(AuditAction.VIEW_RESULTS if channel in ("html", "api") else AuditAction.EXPORT),
+            obj=wave,
+            details={"results": channel},
+        )
+    return for_viewer(wave=wave, results=results_from_dict(stored.data), user=actor)
+
+
+def read_free_text(*, actor: Any, wave: Wave, purpose: str) -> list[tuple[str, list[str]]]:
+    """The free-text answers of a closed wave, item by item, for the coordinators of the
+    organisation that ran it, audited with the stated purpose.
+
+    Each item's texts are sorted alphabetically and shown apart from every other answer,
+    so a text is never seen beside the answers of the person who wrote it."""
+    from samverkan.surveys.publishing import require_closed
+    from samverkan.surveys.selectors import answers as wave_answers
+
+    if wave.owner_id not in get_scope(actor).orgs_with_role(Role.COORDINATOR):
+        raise PermissionDenied(
+            _("Only the coordinators of the organisation running the survey may read free text.")
+        )
+    require_closed(wave)
+    purpose = purpose.strip()
+    if len(purpose) < 5:
+        raise ValidationError({"purpose": _("State the purpose.")})
+    questionnaire = load_questionnaire(wave.questionnaire.document)
+    items = [item for item in questionnaire.items if item.type == qn.ItemType.TEXT]
+    rows = wave_answers(wave=wave)
+    language = "sv"
+    texts: list[tuple[str, list[str]]] = []
+    for item in items:
+        found = sorted(
+            str(a[item.id]).strip()
+            for a in rows
+            if isinstance(a.get(item.id), str) and str(a[item.id]).strip()
+        )
+        label = item.text.get(language) or next(iter(item.text.values()), item.id)
+        texts.append((label, found))
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            obj=wave,
+            details={"free_text": sum(len(t) for _, t in texts)},
+            purpose=purpose,
+        )
+    return texts

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<uuid:pk>/resultat/", views.results, name="results"),
     path("<uuid:pk>/resultat.<str:fmt>", views.results_export, name="results_export"),
     path("<uuid:pk>/rapport.pdf", views.report_pdf, name="report_pdf"),
+    path("<uuid:pk>/fritext/", views.free_text, name="free_text"),
     path("formular/", views.questionnaire_list, name="questionnaire_list"),
     path("formular/importera/", views.questionnaire_import, name="questionnaire_import"),
     path("formular/<uuid:uid>/", views.questionnaire_detail, name="questionnaire_detail"),

@@ -52,7 +52,7 @@ def wave_create(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         owners=owners,
         partners=partner_organisations(request.user),
-        waves=selectors.wave_list(user=request.user),
+        waves=selectors.wave_list(user=request.user).filter(status=WaveStatus.CLOSED),
         questionnaires=selectors.questionnaire_list(user=request.user),
         initial={"questionnaire": selectors.questionnaire_list(user=request.user).first()},
     )
@@ -83,6 +83,8 @@ def wave_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def wave_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    from samverkan.surveys.publishing import trend_wave
+
     wave = selectors.wave_get(user=request.user, pk=pk)
     user = request.user
     is_coordinator = bool(
@@ -96,6 +98,7 @@ def wave_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         "is_coordinator": is_coordinator,
         "counts": selectors.invitation_counts(user=user, wave=wave) if is_coordinator else None,
         "upload_form": UploadForm(),
+        "trend_wave": trend_wave(wave=wave, user=user),
     }
     return render(request, "surveys/wave_detail.html", context)
 
@@ -205,29 +208,65 @@ def send_invitations(request: HttpRequest, pk: Any) -> HttpResponse:
     return redirect("jobs:detail", pk=job.pk)
 
 
+def _results_or_pending(request: HttpRequest, wave: Wave, channel: str) -> Any:
+    """The wave's published results for the user, or None when the wave is not closed."""
+    from samverkan.surveys.publishing import ResultsNotPublished
+
+    try:
+        return services.read_results(
+            actor=request.user, wave=wave, language=get_language() or "sv", channel=channel
+        )
+    except ResultsNotPublished:
+        return None
+
+
 @scoped(Wave)
 @require_GET
 @login_required
 def results(request: HttpRequest, pk: Any) -> HttpResponse:
-    from samverkan.surveys.reporting import report_context, wave_results
+    from samverkan.surveys.publishing import interim_response_rates, not_published_message
+    from samverkan.surveys.reporting import report_context
 
     wave = selectors.wave_get(user=request.user, pk=pk)
-    result = wave_results(wave=wave, language=get_language() or "sv")
-    services.record_results_view(actor=request.user, wave=wave, fmt="html")
-    return render(request, "surveys/results.html", report_context(wave=wave, result=result))
+    result = _results_or_pending(request, wave, "html")
+    if result is None:
+        return render(
+            request,
+            "surveys/results_pending.html",
+            {
+                "wave": wave,
+                "message": not_published_message(wave),
+                "rates": interim_response_rates(wave=wave)
+                if wave.status == WaveStatus.OPEN
+                else None,
+            },
+        )
+    from samverkan.surveys.publishing import trend_wave
+
+    context = report_context(wave=wave, result=result)
+    context["trend_wave"] = trend_wave(wave=wave, user=request.user)
+    return render(request, "surveys/results.html", context)
+
+
+def _pending_redirect(request: HttpRequest, wave: Wave) -> HttpResponse:
+    from samverkan.surveys.publishing import not_published_message
+
+    messages.error(request, not_published_message(wave))
+    return redirect("surveys:results", pk=wave.pk)
 
 
 @scoped(Wave)
 @require_GET
 @login_required
 def results_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
-    from samverkan.surveys.reporting import RESULT_COLUMNS, results_rows, wave_results
+    from samverkan.surveys.reporting import RESULT_COLUMNS, results_rows
 
     if fmt not in ("csv", "json"):
         raise Http404
     wave = selectors.wave_get(user=request.user, pk=pk)
-    result = wave_results(wave=wave, language=get_language() or "sv")
-    services.record_results_view(actor=request.user, wave=wave, fmt=fmt)
+    result = _results_or_pending(request, wave, fmt)
+    if result is None:
+        return _pending_redirect(request, wave)
     if fmt == "json":
         response = HttpResponse(
             json.dumps(result.as_dict(), ensure_ascii=False, indent=2),
@@ -242,15 +281,59 @@ def results_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
 @require_GET
 @login_required
 def report_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
-    from samverkan.surveys.reporting import render_pdf, wave_results
+    from samverkan.surveys.reporting import render_pdf
 
     wave = selectors.wave_get(user=request.user, pk=pk)
-    result = wave_results(wave=wave, language=get_language() or "sv")
-    services.record_results_view(actor=request.user, wave=wave, fmt="pdf")
-    pdf = render_pdf(request=request, wave=wave, result=result)
+    result = _results_or_pending(request, wave, "pdf")
+    if result is None:
+        return _pending_redirect(request, wave)
+    from samverkan.surveys.publishing import trend_wave
+
+    pdf = render_pdf(
+        request=request,
+        wave=wave,
+        result=result,
+        trend_wave=trend_wave(wave=wave, user=request.user),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{wave.slug}-rapport.pdf"'
     return response
+
+
+@scoped(Wave)
+@require_http_methods(["GET", "POST"])
+@login_required
+def free_text(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Free-text answers of a closed wave: the running organisation's coordinators only,
+    after stating a purpose; every reading is audited."""
+    from samverkan.cases.forms import PurposeForm
+    from samverkan.core import purpose as purpose_memory
+    from samverkan.surveys.publishing import ResultsNotPublished, not_published_message
+
+    wave = selectors.wave_get(user=request.user, pk=pk)
+    if wave.owner_id not in get_scope(request.user).orgs_with_role(Role.COORDINATOR):
+        raise PermissionDenied
+    if wave.status != WaveStatus.CLOSED:
+        messages.error(request, not_published_message(wave))
+        return redirect("surveys:wave_detail", pk=wave.pk)
+    key = f"survey-free-text:{wave.pk}"
+    form = PurposeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        purpose_memory.remember(request, key, form.cleaned_data["purpose"])
+        return redirect("surveys:free_text", pk=wave.pk)
+    purpose = None if request.method == "POST" else purpose_memory.fresh(request, key)
+    if purpose is None:
+        return render(request, "surveys/free_text_purpose.html", {"wave": wave, "form": form})
+    try:
+        texts = services.read_free_text(actor=request.user, wave=wave, purpose=purpose)
+    except ResultsNotPublished as error:  # pragma: no cover - checked above
+        messages.error(request, str(error))
+        return redirect("surveys:wave_detail", pk=wave.pk)
+    return render(
+        request,
+        "surveys/free_text.html",
+        {"wave": wave, "texts": texts, "purpose": purpose},
+    )
 
 
 # --- Questionnaires ------------------------------------------------------------------

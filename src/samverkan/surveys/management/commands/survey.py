@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from samverkan.core.tabular import TableError, read_table
 from samverkan.surveys import selectors, services
-from samverkan.surveys.models import Wave
-from samverkan.surveys.reporting import results_csv, wave_results
+from samverkan.surveys.models import Wave, WaveResults, WaveStatus
+from samverkan.surveys.publishing import results_from_dict
+from samverkan.surveys.reporting import results_csv
 
 
 class Command(BaseCommand):
@@ -48,7 +49,14 @@ class Command(BaseCommand):
                 ) from error
             self.stdout.write(self.style.SUCCESS(f"{count} svar importerades till {wave.name}."))
             return
-        result = wave_results(wave=wave, language=options["language"])
+        if wave.status != WaveStatus.CLOSED:
+            raise CommandError(
+                f"Enkätomgången ”{wave.slug}” är inte stängd: resultat publiceras först när "
+                "den har stängts."
+            )
+        services.compute_results(actor=None, wave=wave)
+        stored = WaveResults.objects.get(wave=wave, language=options["language"])
+        result = results_from_dict(stored.data)
         if options["format"] == "json":
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         else:
