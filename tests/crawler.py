@@ -505,6 +505,22 @@ def _start_survey_invitations(crawl: Crawl) -> Any:
     return None
 
 
+def _start_survey_results(crawl: Crawl) -> Any:
+    """Closing a wave starts this job; the crawl starts it for a closed wave it sees (its
+    result must hold no figures)."""
+    from samverkan.jobs.services import start_job
+    from samverkan.surveys.models import Wave, WaveStatus
+
+    wave = (
+        Wave.objects.restrict(crawl.viewer.user, Action.VIEW)
+        .filter(status=WaveStatus.CLOSED)
+        .first()
+    )
+    if wave is None:
+        return None
+    return start_job(actor=crawl.viewer.user, kind="survey_results", params={"wave": str(wave.pk)})
+
+
 def _newest_job(crawl: Crawl, kind: str) -> Any:
     from samverkan.jobs.models import Job
 
@@ -517,6 +533,7 @@ JOB_STARTERS: dict[str, Callable[[Crawl], Any]] = {
     "audit_verify": _start_audit_verify,
     "matching_run": _start_matching_run,
     "survey_invitations": _start_survey_invitations,
+    "survey_results": _start_survey_results,
 }
 
 
