@@ -18,6 +18,7 @@ from django.utils import translation
 from journey import current_path, sign_in
 from playwright.sync_api import expect
 
+from samverkan.audit.models import AuditEntry
 from samverkan.jobs.models import Job, JobStatus
 from samverkan.organisations.roles import Role
 from samverkan.surveys.models import Invitee, Response, Wave, WaveStatus
@@ -288,7 +289,13 @@ def test_survey_from_creation_to_report(
     assert Invitee.objects.filter(responded=True).count() == 1
     assert Invitee.objects.get(email=INVITEE_EMAILS[0]).responded
 
-    # 5. Back as the coordinator: close the wave, look at the results, get the report.
+    # 5. Back as the coordinator: no results while the wave is open, only the response
+    # rate (one answer of a few invited is too few to show); close the wave, look at the
+    # results, get the report.
+    page.goto(f"/enkater/{wave.pk}/resultat/")
+    expect(page.locator("#results-pending")).to_be_visible()
+    expect(page.locator("section[aria-labelledby=any-heading]")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text(swedish("Too few to show"))
     page.goto(f"/enkater/{wave.pk}/")
     click_and_wait(page, "#close-wave")
     expect(page.locator("#wave-status")).to_have_class(re.compile(r"\bbadge-closed\b"))
@@ -322,5 +329,14 @@ def test_survey_from_creation_to_report(
     assert pdf.status == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
+
+    # Free text: a warning, a purpose, then the answers, audited with the purpose.
+    page.goto(f"/enkater/{wave.pk}/")
+    click_and_wait(page, "#free-text")
+    expect(page.locator("#free-text-warning")).to_be_visible()
+    page.locator("textarea[name=purpose]").fill("Underlag till handlingsplanen")
+    click_and_wait(page, "main form button[type=submit]")
+    expect(page.locator("main h1")).to_contain_text(wave.name)
+    assert AuditEntry.objects.filter(purpose="Underlag till handlingsplanen").exists()
 
     assert_no_csp_violations(console_messages)
