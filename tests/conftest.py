@@ -8,10 +8,16 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from worldkit import PASSWORD, World, build_world
 
 __all__ = ["PASSWORD", "World", "build_world"]
+
+# Tests never fail on timing: a loaded CI machine must not turn a slow example into a
+# failure. Speed is measured by the scripts in benchmarks/.
+hypothesis_settings.register_profile("samverkan", deadline=None)
+hypothesis_settings.load_profile("samverkan")
 
 
 @pytest.fixture(autouse=True)
