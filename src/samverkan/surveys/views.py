@@ -404,12 +404,11 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         # A language switch posts the answers back and shows them in the other language;
         # saving ("Save and continue later", or survey.js when the respondent moves to
         # another part) seals them for this link; anything else sends them.
+        saving = not language and action in ("save", "autosave")
         try:
-            if language:
-                pass
-            elif action in ("save", "autosave"):
+            if saving:
                 drafts.save_draft(token=token, raw_answers=submitted)
-            else:
+            elif not language:
                 services.submit_response(token=token, raw_answers=submitted)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
@@ -425,12 +424,12 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
                 request, "surveys/respond_unavailable.html", {"reason": "closed"}, status=410
             )
         else:
-            if action == "autosave" and not language:
+            if saving and action == "autosave":
                 return HttpResponse(status=204)
-            if action == "save" and not language:
+            if saving:
                 return redirect(f"{request.path}?sparat=1&del={part}")
             if not language:
-                drafts.discard_draft(token=token)
+                drafts.discard_draft(token=token)  # saved answers never outlive the response
                 return redirect("respondent:thanks")
     else:
         draft = drafts.load_draft(token=token)
