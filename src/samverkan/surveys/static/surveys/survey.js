@@ -1,6 +1,6 @@
 // The respondent form: follow-up questions shown only when their condition holds, one part
-// per page on small screens (with autosave when moving between parts), the error summary,
-// and a language switch that keeps the answers.
+// per page on small screens, a draft saved whenever the respondent moves to another part,
+// the error summary, and a language switch that keeps the answers.
 //
 // Conditions are evaluated as the server does (questionnaire.visible_items): in questionnaire
 // order, against the answers of the questions that are shown, so a follow-up of a hidden
@@ -194,6 +194,13 @@
       }
     });
     form.addEventListener("submit", function () { self.dirty = false; });
+    // On the one-page layout, save too when the respondent moves on to another part.
+    var lastSection = null;
+    form.addEventListener("focusin", function (event) {
+      var section = event.target.closest(".survey-section");
+      if (section && lastSection && section !== lastSection) { self.autosave(); }
+      if (section) { lastSection = section; }
+    });
     if (this.media) {
       var relayout = function () { self.layout(); };
       if (this.media.addEventListener) {
