@@ -116,7 +116,8 @@ def test_survey_from_creation_to_report(
     form.locator("input[name=slug]").fill("valaret-test")
     form.locator("select[name=questionnaire]").select_option(value=str(questionnaire.uid))
     form.locator("#id_partners").get_by_label("Norrköpings kommun", exact=True).check()
-    form.locator("input[name=reference_period]").fill("de senaste tolv månaderna")
+    form.locator("input[name=period_start]").fill("2025-01-01")
+    form.locator("input[name=period_end]").fill("2025-12-31")
     expect(form.locator("input[name=min_cell_size]")).to_have_value("5")
     submit_main_form(page)
 

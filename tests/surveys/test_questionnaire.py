@@ -25,6 +25,7 @@ from samverkan.surveys.questionnaire import (
     QuestionnaireError,
     Stratum,
     condition_to_data,
+    fill_period,
     fingerprint,
     is_exposed,
     load_default,
@@ -122,9 +123,9 @@ def answer_errors(raw: dict[str, object], q: Questionnaire = QUESTIONNAIRE) -> d
 
 def test_default_template_loads() -> None:
     q = QUESTIONNAIRE
-    assert (q.key, q.version) == ("otillaten-paverkan", 1)
+    assert (q.key, q.version) == ("otillaten-paverkan", 2)
     assert [s.id for s in q.sections] == ["background", "exposure", "follow_up", "worry_support"]
-    assert q.reference_period == {"sv": "de senaste tolv månaderna", "en": "the past twelve months"}
+    assert q.reference_period is None  # the survey wave's dates fill "{period}"
     assert {stratum: item.id for stratum, item in q.strata.items()} == {
         Stratum.ROLE: "role",
         Stratum.MUNICIPALITY: "municipality",
@@ -147,7 +148,7 @@ def test_default_template_loads() -> None:
 
 def test_default_template_has_swedish_and_english_everywhere() -> None:
     q = QUESTIONNAIRE
-    texts = [q.title, q.intro, q.reference_period]
+    texts = [q.title, q.intro]
     for section in q.sections:
         texts += [section.title, *([section.intro] if section.intro else [])]
         for item in section.items:
@@ -155,8 +156,63 @@ def test_default_template_has_swedish_and_english_everywhere() -> None:
             texts += [o.text for o in (*item.options, *item.rows)]
     for text in texts:
         assert text["sv"].strip() and text["en"].strip()
-        assert "{" not in text["sv"] + text["en"]  # placeholders are filled in when parsed
-    assert "de senaste tolv månaderna" in q.item("exposure_threat").text["sv"]
+        both = (text["sv"] + text["en"]).replace("{period}", "")
+        assert "{" not in both and "}" not in both  # "{period}" is the only placeholder
+
+
+PERIOD = {"sv": "1 december 2025–30 november 2026", "en": "1 December 2025–30 November 2026"}
+
+
+def _all_texts(q: Questionnaire) -> list[dict[str, str]]:
+    texts: list[Any] = [q.title, q.intro]
+    for section in q.sections:
+        texts += [section.title, section.intro]
+        for item in section.items:
+            texts += [item.text, item.help, item.warning, item.short]
+            texts += [o.text for o in (*item.options, *item.rows)]
+    return [dict(t) for t in texts if t]
+
+
+def test_the_questions_name_the_waves_period_and_no_other() -> None:
+    q = QUESTIONNAIRE
+    assert q.item("exposure_threat").text["sv"].startswith("Hur ofta har någon under {period} ")
+    words = json.dumps(_all_texts(q), ensure_ascii=False).lower()
+    for other in ("tolv månader", "12 månader", "twelve months", "12 months", "senaste år"):
+        assert other not in words
+    filled = fill_period(q, PERIOD)
+    assert filled.item("exposure_threat").text == {
+        "sv": "Hur ofta har någon under 1 december 2025–30 november 2026 hotat dig, på annat "
+        "sätt än via internet?",
+        "en": "How often during 1 December 2025–30 November 2026 has someone threatened you, "
+        "other than online?",
+    }
+    assert filled.sections[1].title["en"] == "Exposure during 1 December 2025–30 November 2026"
+    assert "1 december 2025" in filled.sections[1].intro["sv"]  # type: ignore[index]
+    assert all("{" not in t["sv"] + t["en"] for t in _all_texts(filled))
+    # Only the texts change: the structure (ids, options, conditions, analysis) is the same.
+    assert [i.id for i in filled.items] == [i.id for i in q.items]
+    assert [i.show_if for i in filled.items] == [i.show_if for i in q.items]
+    assert filled.analysis == q.analysis
+
+
+def test_the_period_does_not_change_the_fingerprint() -> None:
+    """Waves with different periods share one questionnaire version and stay comparable;
+    the fingerprint is computed on the texts with their placeholders."""
+    before = fingerprint(QUESTIONNAIRE)
+    other = {"sv": "1 januari 2024–31 december 2024", "en": "1 January 2024–31 December 2024"}
+    assert fill_period(QUESTIONNAIRE, PERIOD) != fill_period(QUESTIONNAIRE, other)
+    assert fingerprint(parse_yaml(to_yaml(QUESTIONNAIRE))) == before
+    assert fingerprint(load_default()) == before
+
+
+def test_older_documents_keep_their_words_but_read_the_waves_period() -> None:
+    """Documents written before waves had dates name their period in words and use
+    "{reference_period}"; they still load, and the wave's period fills the placeholder."""
+    q = parse_yaml(MINIMAL)
+    assert q.reference_period == {"sv": "förra året", "en": "last year"}
+    assert q.item("often").text["sv"] == "Hur ofta under {reference_period}?"
+    filled = fill_period(q, PERIOD)
+    assert filled.item("often").text["en"] == "How often during 1 December 2025–30 November 2026?"
 
 
 def test_free_text_items_warn_against_names() -> None:
@@ -241,7 +297,7 @@ def _change_analysis(data: dict[str, Any]) -> None:
 
 
 def _change_version(data: dict[str, Any]) -> None:
-    data["version"] = 2
+    data["version"] = 3
 
 
 def _change_required(data: dict[str, Any]) -> None:
@@ -249,7 +305,8 @@ def _change_required(data: dict[str, Any]) -> None:
 
 
 def _change_period(data: dict[str, Any]) -> None:
-    data["reference_period"]["sv"] = "förra kalenderåret"
+    """Naming the period in words is a change of wording (older documents did)."""
+    data["reference_period"] = {"sv": "förra kalenderåret", "en": "last calendar year"}
 
 
 @pytest.mark.parametrize(
@@ -362,7 +419,7 @@ def _missing_swedish_title(data: dict[str, Any]) -> None:
 
 
 def _unknown_placeholder(data: dict[str, Any]) -> None:
-    find(data, "worry")["text"]["sv"] = "Hur orolig är du {period}?"
+    find(data, "worry")["text"]["sv"] = "Hur orolig är du {perioden}?"
 
 
 @pytest.mark.parametrize(
@@ -532,8 +589,7 @@ analysis:
 
 def test_minimal_document() -> None:
     q = parse_yaml(MINIMAL)
-    assert q.item("often").text["sv"] == "Hur ofta under förra året?"
-    assert q.item("often").text["en"] == "How often during last year?"
+    assert q.item("often").text["en"] == "How often during {reference_period}?"
     assert q.item("years").min == 0 and q.item("years").max == 120
     assert q.analysis.perpetrator_item is None and q.analysis.channel_item is None
     assert parse_yaml(to_yaml(q)) == q

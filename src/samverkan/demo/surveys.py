@@ -5,12 +5,16 @@ survey (about a third exposed, more often online and among chairs)."""
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from samverkan.core.tabular import Row
 from samverkan.organisations.models import Organisation
 from samverkan.surveys import services
 from samverkan.surveys.models import Invitee, Wave
+from samverkan.surveys.periods import add_months
 from samverkan.surveys.strata import municipality_value
 from samverkan.surveys.tokens import new_token
 
@@ -107,7 +111,7 @@ def _run_wave(
     partner: Organisation,
     slug: str,
     name: str,
-    period: str,
+    period: tuple[date, date],
     invitees_per_org: int,
     level: float,
     rng: random.Random,
@@ -123,7 +127,8 @@ def _run_wave(
         slug=slug,
         questionnaire=questionnaire,
         partners=[partner],
-        reference_period=period,
+        period_start=period[0],
+        period_end=period[1],
         previous_wave=previous,
     )
     for org in (owner, partner):
@@ -148,13 +153,17 @@ def load(
     *, coordinators: dict[str, Any], owner: Organisation, partner: Organisation, seed: int = 7
 ) -> None:
     rng = random.Random(seed)
+    # The twelve whole months before this month, and the same months two years earlier.
+    this_month = timezone.localdate().replace(day=1)
+    latest = (add_months(this_month, -12), this_month - timedelta(days=1))
+    first = (add_months(latest[0], -24), add_months(this_month, -24) - timedelta(days=1))
     earlier = _run_wave(
         coordinators=coordinators,
         owner=owner,
         partner=partner,
         slug="demo-2024",
         name="Otillåten påverkan 2024 (demo)",
-        period="de senaste tolv månaderna",
+        period=first,
         invitees_per_org=150,
         level=0.42,
         rng=rng,
@@ -165,7 +174,7 @@ def load(
         partner=partner,
         slug="demo",
         name="Otillåten påverkan 2026 (demo)",
-        period="de senaste tolv månaderna",
+        period=latest,
         invitees_per_org=400,
         level=0.5,
         rng=rng,

@@ -22,6 +22,14 @@ class WaveSerializer(serializers.ModelSerializer[Wave]):
         source="shared_with", slug_field="name", many=True, read_only=True
     )
     questionnaire: Any = serializers.StringRelatedField()
+    reference_period = serializers.CharField(
+        read_only=True,
+        help_text="The reference period in the request's language, e.g. "
+        "“1 December 2025–30 November 2026”.",
+    )
+    period_months = serializers.IntegerField(
+        read_only=True, help_text="The reference period's length in whole months (rounded)."
+    )
 
     class Meta:
         model = Wave
@@ -33,7 +41,10 @@ class WaveSerializer(serializers.ModelSerializer[Wave]):
             "owner",
             "participants",
             "questionnaire",
+            "period_start",
+            "period_end",
             "reference_period",
+            "period_months",
             "min_cell_size",
             "weighting",
             "opened_on",
@@ -43,7 +54,8 @@ class WaveSerializer(serializers.ModelSerializer[Wave]):
 
 
 class WaveSettingsSerializer(serializers.Serializer[Any]):
-    reference_period = serializers.CharField(max_length=200, required=False)
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)
     min_cell_size = serializers.IntegerField(min_value=MIN_CELL_SIZE, required=False)
     weighting = serializers.BooleanField(required=False)
 
@@ -70,7 +82,8 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         services.update_wave_settings(
             actor=request.user,
             wave=wave,
-            reference_period=values.get("reference_period", wave.reference_period),
+            period_start=values.get("period_start", wave.period_start),
+            period_end=values.get("period_end", wave.period_end),
             min_cell_size=values.get("min_cell_size", wave.min_cell_size),
             weighting=values.get("weighting", wave.weighting),
         )

@@ -11,9 +11,56 @@ from samverkan.surveys.models import MIN_CELL_SIZE, QuestionnaireVersion, Wave
 
 REQUIRED = {"required": _("This field is required.")}
 TOO_LONG = {"max_length": _("At most %(limit_value)d characters.")}
+DATE_ERRORS = {**REQUIRED, "invalid": _("Enter a date such as 2025-12-01.")}
 
 
-class WaveForm(forms.Form):
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class PeriodFields(forms.Form):
+    """The reference period as two dates; the questions name it in the respondent's
+    language (1 december 2025–30 november 2026)."""
+
+    period_start = forms.DateField(
+        label=_("Reference period from"),
+        widget=DateInput(),
+        help_text=_("The first day the questions ask about."),
+        error_messages=DATE_ERRORS,
+    )
+    period_end = forms.DateField(
+        label=_("Reference period until"),
+        widget=DateInput(),
+        help_text=_(
+            "The last day the questions ask about. The survey can be opened on this day at "
+            "the earliest."
+        ),
+        error_messages=DATE_ERRORS,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end <= start:
+            self.add_error(
+                "period_end", _("The end of the reference period must come after its start.")
+            )
+        return data
+
+
+class WaveForm(PeriodFields):
+    field_order = [
+        "owner",
+        "name",
+        "slug",
+        "questionnaire",
+        "partners",
+        "period_start",
+        "period_end",
+    ]
     owner = forms.ModelChoiceField(
         queryset=Organisation.objects.none(),
         label=_("Organisation running the survey"),
@@ -42,14 +89,6 @@ class WaveForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Choose among the partner organisations.")},
-    )
-    reference_period = forms.CharField(
-        label=_("Reference period"),
-        max_length=200,
-        help_text=_(
-            "As the respondents will read it after “during”, e.g. “the last twelve months”."
-        ),
-        error_messages={**REQUIRED, **TOO_LONG},
     )
     min_cell_size = forms.IntegerField(
         label=_("Smallest group shown"),
@@ -91,8 +130,7 @@ class WaveForm(forms.Form):
         fields["previous_wave"].queryset = waves
 
 
-class WaveSettingsForm(forms.Form):
-    reference_period = WaveForm.base_fields["reference_period"]
+class WaveSettingsForm(PeriodFields):
     min_cell_size = WaveForm.base_fields["min_cell_size"]
     weighting = WaveForm.base_fields["weighting"]
 

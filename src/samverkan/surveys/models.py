@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.core.scoping import ScopedRecord
+from samverkan.surveys import periods
 
 MIN_CELL_SIZE = 5
 
@@ -70,7 +74,8 @@ class Wave(ScopedRecord):
     questionnaire = models.ForeignKey(
         QuestionnaireVersion, on_delete=models.PROTECT, related_name="waves"
     )
-    reference_period = models.CharField(_("reference period"), max_length=200)
+    period_start = models.DateField(_("reference period from"))
+    period_end = models.DateField(_("reference period until"))
     status = models.CharField(
         _("status"), max_length=10, choices=WaveStatus.choices, default=WaveStatus.DRAFT
     )
@@ -100,6 +105,48 @@ class Wave(ScopedRecord):
 
     def __str__(self) -> str:
         return self.name
+
+    def period_text(self, language: str) -> str:
+        """The reference period in ``language`` ("sv" or "en"):
+        ``1 december 2025–30 november 2026``."""
+        return periods.format_period(self.period_start, self.period_end, language)
+
+    @property
+    def period_texts(self) -> dict[str, str]:
+        """The reference period in every questionnaire language, to fill ``{period}``."""
+        return periods.period_texts(self.period_start, self.period_end)
+
+    @property
+    def reference_period(self) -> str:
+        """The reference period in the active language (the name the period had when it
+        was free text; pages, reports and e-mails read it)."""
+        return self.period_text("en" if (get_language() or "sv").startswith("en") else "sv")
+
+    @reference_period.setter
+    def reference_period(self, text: str) -> None:
+        """Set the period from old-style free text (``2025``, ``de senaste tolv
+        månaderna``, two ISO dates); ``ValueError`` when it cannot be read."""
+        parsed = periods.parse_period(text, today=timezone.localdate())
+        if parsed is None:
+            raise ValueError(f"not a reference period: {text!r}")
+        self.period_start, self.period_end = parsed
+
+    @property
+    def period_days(self) -> int:
+        return periods.period_days(self.period_start, self.period_end)
+
+    @property
+    def period_months(self) -> int:
+        """The period's length in whole months (rounded): waves are comparable in a trend
+        only when their periods are equally long."""
+        return periods.period_months(self.period_start, self.period_end)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.period_start and self.period_end and self.period_end <= self.period_start:
+            raise ValidationError(
+                {"period_end": _("The end of the reference period must come after its start.")}
+            )
 
 
 class Invitee(models.Model):
@@ -166,3 +213,20 @@ class WaveResults(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wave_id} ({self.language})"
+
+
+class ResponseDraft(models.Model):
+    """Answers a respondent saved to finish later on the same link.
+
+    Sealed with a key derived from the link's token, which the server never stores, and
+    found by an HMAC of the token under another purpose, so neither the content nor the
+    invitee behind a draft can be learnt without the link. No time is kept (it would tie the
+    answers to the invitee); drafts are deleted on submission and when the wave closes.
+    ``surveys/drafts.py`` writes and reads them."""
+
+    lookup = models.CharField(max_length=64, primary_key=True)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    sealed = models.BinaryField()
+
+    def __str__(self) -> str:
+        return "draft"

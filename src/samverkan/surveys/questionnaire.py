@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
 from importlib import resources
@@ -45,6 +45,7 @@ __all__ = [
     "Stratum",
     "Text",
     "condition_to_data",
+    "fill_period",
     "fingerprint",
     "is_exposed",
     "load_default",
@@ -63,7 +64,9 @@ Text: TypeAlias = Mapping[str, str]
 REQUIRED_LANGUAGES: tuple[str, ...] = ("sv", "en")
 TEXT_MAX_LENGTH = 2000
 OPTIONS_SOURCES: tuple[str, ...] = ("municipalities",)
-PLACEHOLDERS: tuple[str, ...] = ("reference_period",)
+# Filled with the survey wave's reference period when the questionnaire is shown, so the
+# questions and the wave cannot disagree; "reference_period" is the older spelling.
+PLACEHOLDERS: tuple[str, ...] = ("period", "reference_period")
 DEFAULT_RESOURCE = "otillaten_paverkan.yaml"
 
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
@@ -280,7 +283,7 @@ class Questionnaire:
     version: int
     title: Text
     intro: Text
-    reference_period: Text
+    reference_period: Text | None  # no longer used: the wave's period fills "{period}"
     sections: tuple[Section, ...]
     analysis: Analysis
 
@@ -382,7 +385,6 @@ class _Parser:
         self.parsed: dict[str, Item] = {}
         # (position, path, condition) to check once all items are known
         self.pending_conditions: list[tuple[int, str, Condition]] = []
-        self.period: FrozenText | None = None  # replaces {reference_period} in texts
         self.strata: dict[Stratum, str] = {}  # stratum -> path of the item that has it
 
     def error(self, path: str, message: str) -> None:
@@ -440,7 +442,7 @@ class _Parser:
                     self.error(
                         path,
                         f"{label} ({language}) har en okänd platshållare "
-                        f'"{{{_short(placeholder)}}}" (tillåten: {{reference_period}})',
+                        f'"{{{_short(placeholder)}}}" (tillåten: {{period}})',
                     )
                     ok = False
                 elif not placeholders:
@@ -448,10 +450,6 @@ class _Parser:
                     ok = False
         if not ok:
             return None
-        if self.period is not None:
-            for language, text in result.items():
-                period = self.period.get(language) or self.period["sv"]
-                result[language] = text.replace("{reference_period}", period)
         ordered = {lang: result[lang] for lang in REQUIRED_LANGUAGES}
         ordered.update(sorted((k, v) for k, v in result.items() if k not in REQUIRED_LANGUAGES))
         return FrozenText(ordered)
@@ -527,13 +525,15 @@ class _Parser:
         version = data.get("version")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             self.error("enkäten", 'nyckeln "version" ska vara ett positivt heltal')
+        # Older documents name their period in words; it is kept with the document but the
+        # texts' placeholders are filled with the survey wave's period instead.
         period = self.text(
             "enkäten",
             'referensperioden ("reference_period")',
             data.get("reference_period"),
+            required=False,
             placeholders=False,
         )
-        self.period = period
         title = self.text("enkäten", 'rubriken ("title")', data.get("title"))
         intro = self.text("enkäten", 'inledningen ("intro")', data.get("intro"))
         sections = self.sections(data.get("sections"))
@@ -542,7 +542,7 @@ class _Parser:
         if self.errors:
             return None
         assert isinstance(key, str) and isinstance(version, int)
-        assert title and intro and period and analysis and sections is not None
+        assert title and intro and analysis and sections is not None
         return Questionnaire(
             key=key,
             version=version,
@@ -1124,15 +1124,17 @@ def to_mapping(questionnaire: Questionnaire) -> dict[str, Any]:
         analysis["perpetrator_item"] = a.perpetrator_item
     if a.channel_item is not None:
         analysis["channel_item"] = a.channel_item
-    return {
+    data: dict[str, Any] = {
         "key": questionnaire.key,
         "version": questionnaire.version,
         "title": _text_data(questionnaire.title),
         "intro": _text_data(questionnaire.intro),
-        "reference_period": _text_data(questionnaire.reference_period),
-        "sections": sections,
-        "analysis": analysis,
     }
+    if questionnaire.reference_period is not None:
+        data["reference_period"] = _text_data(questionnaire.reference_period)
+    data["sections"] = sections
+    data["analysis"] = analysis
+    return data
 
 
 def to_yaml(questionnaire: Questionnaire) -> str:
@@ -1142,11 +1144,68 @@ def to_yaml(questionnaire: Questionnaire) -> str:
 
 def fingerprint(questionnaire: Questionnaire) -> str:
     """SHA-256 (hex) of a canonical JSON form of the whole content: equal content gives an
-    equal fingerprint, any change of wording, options, conditions or analysis changes it."""
+    equal fingerprint, any change of wording, options, conditions or analysis changes it.
+    Texts keep their ``{period}`` placeholders, so the waves' periods do not change it."""
     canonical = json.dumps(
         to_mapping(questionnaire), sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# The reference period
+
+
+def _fill(text: FrozenText | None, period: Text) -> FrozenText | None:
+    if text is None:
+        return None
+    filled: dict[str, str] = {}
+    for language, value in text.items():
+        words = period.get(language) or period.get("sv") or ""
+        for placeholder in PLACEHOLDERS:
+            value = value.replace("{" + placeholder + "}", words)
+        filled[language] = value
+    return FrozenText(filled)
+
+
+def _fill_options(options: tuple[Option, ...], period: Text) -> tuple[Option, ...]:
+    return tuple(replace(o, text=_fill(_freeze_text(o.text), period) or o.text) for o in options)
+
+
+def fill_period(questionnaire: Questionnaire, period: Text) -> Questionnaire:
+    """The questionnaire with ``{period}`` in every text replaced by ``period`` (text per
+    language, e.g. ``{"sv": "1 december 2025–30 november 2026", "en": ...}``): what a
+    respondent of a wave with that period reads. Compute fingerprints on the unfilled one."""
+
+    def fill(text: Text | None) -> Any:
+        return _fill(_freeze_text(text), period)
+
+    sections = tuple(
+        replace(
+            section,
+            title=fill(section.title),
+            intro=fill(section.intro),
+            items=tuple(
+                replace(
+                    item,
+                    text=fill(item.text),
+                    help=fill(item.help),
+                    warning=fill(item.warning),
+                    short=fill(item.short),
+                    options=_fill_options(item.options, period),
+                    rows=_fill_options(item.rows, period),
+                )
+                for item in section.items
+            ),
+        )
+        for section in questionnaire.sections
+    )
+    return replace(
+        questionnaire,
+        title=fill(questionnaire.title),
+        intro=fill(questionnaire.intro),
+        sections=sections,
+    )
 
 
 # --------------------------------------------------------------------------------------------

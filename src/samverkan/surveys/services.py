@@ -7,6 +7,7 @@ writes no audit entry, since its time would tie the answers to the invitee.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Action, Role
+from samverkan.surveys import periods
 from samverkan.surveys import questionnaire as qn
 from samverkan.surveys.models import (
     MIN_CELL_SIZE,
@@ -156,12 +158,17 @@ def create_wave(
     slug: str,
     questionnaire: QuestionnaireVersion,
     partners: Iterable[Organisation],
-    reference_period: str,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    reference_period: str | None = None,
     min_cell_size: int = MIN_CELL_SIZE,
     weighting: bool = True,
     previous_wave: Wave | None = None,
 ) -> Wave:
+    """``period_start`` and ``period_end`` give the reference period; ``reference_period``
+    (older callers) is read from text such as ``2025`` or ``de senaste tolv månaderna``."""
     _require_coordinator(actor, owner)
+    period_start, period_end = _period(period_start, period_end, reference_period)
     if min_cell_size < MIN_CELL_SIZE:
         raise ValidationError(
             {
@@ -183,7 +190,8 @@ def create_wave(
         name=name.strip(),
         slug=slug,
         questionnaire=questionnaire,
-        reference_period=reference_period.strip(),
+        period_start=period_start,
+        period_end=period_end,
         min_cell_size=min_cell_size,
         weighting=weighting,
         previous_wave=previous_wave,
@@ -208,6 +216,27 @@ def create_wave(
     return wave
 
 
+def _period(start: date | None, end: date | None, text: str | None) -> tuple[date, date]:
+    if start is None and end is None and text is not None:
+        parsed = periods.parse_period(text, today=timezone.localdate())
+        if parsed is None:
+            raise ValidationError({"period_start": _("Give the reference period as two dates.")})
+        return parsed
+    if start is None or end is None:
+        raise ValidationError(
+            {
+                "period_start" if start is None else "period_end": _(
+                    "Give the reference period as two dates."
+                )
+            }
+        )
+    if end <= start:
+        raise ValidationError(
+            {"period_end": _("The end of the reference period must come after its start.")}
+        )
+    return start, end
+
+
 def _require_owner_change(actor: Any, wave: Wave) -> None:
     if not Wave.objects.allowed(actor, Action.CHANGE, wave.pk) or wave.owner_id not in get_scope(
         actor
@@ -219,7 +248,14 @@ def _require_owner_change(actor: Any, wave: Wave) -> None:
 
 @transaction.atomic
 def update_wave_settings(
-    *, actor: Any, wave: Wave, min_cell_size: int, weighting: bool, reference_period: str
+    *,
+    actor: Any,
+    wave: Wave,
+    min_cell_size: int,
+    weighting: bool,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    reference_period: str | None = None,
 ) -> Wave:
     _require_owner_change(actor, wave)
     if wave.status != WaveStatus.DRAFT:
@@ -238,9 +274,11 @@ def update_wave_settings(
                 % {"k": MIN_CELL_SIZE}
             }
         )
+    if period_start is None and period_end is None and reference_period is None:
+        period_start, period_end = wave.period_start, wave.period_end
+    wave.period_start, wave.period_end = _period(period_start, period_end, reference_period)
     wave.min_cell_size = min_cell_size
     wave.weighting = weighting
-    wave.reference_period = reference_period
     wave.save()
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=wave, details={"settings": True})
     return wave
@@ -251,6 +289,15 @@ def open_wave(*, actor: Any, wave: Wave) -> Wave:
     _require_owner_change(actor, wave)
     if wave.status != WaveStatus.DRAFT:
         raise ValidationError({"__all__": _("Only a draft survey can be opened.")})
+    if wave.period_end > timezone.localdate():
+        raise ValidationError(
+            {
+                "__all__": _(
+                    "The reference period ends in the future: the survey can be opened on "
+                    "its last day at the earliest. Change the period in the settings."
+                )
+            }
+        )
     wave.status = WaveStatus.OPEN
     wave.opened_on = timezone.localdate()
     wave.save(update_fields=["status", "opened_on", "updated_at"])
@@ -272,6 +319,9 @@ def close_wave(*, actor: Any, wave: Wave) -> Wave:
     # invitee and the response of one submission would otherwise share a transaction id).
     Invitee.objects.filter(wave=wave).update(reminders=F("reminders"))
     Response.objects.filter(wave=wave).update(source=F("source"))
+    from samverkan.surveys.drafts import discard_wave_drafts
+
+    discard_wave_drafts(wave=wave)  # saved answers never outlive the wave
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=wave, details={"status": "closed"})
     from samverkan.jobs.services import start_job
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -66,7 +68,8 @@ def wave_create(request: HttpRequest) -> HttpResponse:
                 slug=data["slug"],
                 questionnaire=data["questionnaire"],
                 partners=list(data["partners"]),
-                reference_period=data["reference_period"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
                 min_cell_size=data["min_cell_size"],
                 weighting=data["weighting"],
                 previous_wave=data["previous_wave"],
@@ -111,7 +114,8 @@ def wave_settings(request: HttpRequest, pk: Any) -> HttpResponse:
     form = WaveSettingsForm(
         request.POST if request.method == "POST" else None,
         initial={
-            "reference_period": wave.reference_period,
+            "period_start": wave.period_start,
+            "period_end": wave.period_end,
             "min_cell_size": wave.min_cell_size,
             "weighting": wave.weighting,
         },
@@ -430,25 +434,70 @@ def _raw_answers(request: HttpRequest, questionnaire: qn.Questionnaire) -> dict[
     return raw
 
 
+def _part(value: str | None, count: int) -> int:
+    """The form's part (section) to show first, 1-based."""
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), count)
+
+
+def _language_cookie(response: HttpResponse, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]
+    )
+
+
 @never_cache
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def respond(request: HttpRequest, token: str) -> HttpResponse:
+    from samverkan.surveys import drafts
+    from samverkan.surveys.rendering import error_summary, form_sections, wave_questionnaire
+
     try:
         wave = services.wave_for_token(token)
     except services.TokenUsed:
         return render(request, "surveys/respond_unavailable.html", {"reason": "used"}, status=410)
     except services.SurveyClosed:
         return render(request, "surveys/respond_unavailable.html", {"reason": "closed"}, status=410)
-    questionnaire = load_questionnaire(wave.questionnaire.document)
+    questionnaire = wave_questionnaire(wave)
+    count = len(questionnaire.sections)
     errors: dict[str, str] = {}
     submitted: dict[str, Any] = {}
+    restored = False
+    problem = ""
+    language = ""
+    part = _part(request.GET.get("del"), count)
     if request.method == "POST":
         submitted = _raw_answers(request, questionnaire)
+        part = _part(request.POST.get("part"), count)
+        action = request.POST.get("action", "submit")
+        language = request.POST.get("switch_language", "")
+        if language not in dict(settings.LANGUAGES):
+            language = ""
+        # A language switch posts the answers back and shows them in the other language;
+        # saving ("Save and continue later", or survey.js when the respondent moves to
+        # another part) seals them for this link; anything else sends them.
+        saving = not language and action in ("save", "autosave")
         try:
-            services.submit_response(token=token, raw_answers=submitted)
+            if saving:
+                drafts.save_draft(token=token, raw_answers=submitted)
+            elif not language:
+                services.submit_response(token=token, raw_answers=submitted)
         except ValidationError as error:
-            errors = {k: v[0] for k, v in error.message_dict.items()}
+            if hasattr(error, "error_dict"):
+                errors = {k: v[0] for k, v in error.message_dict.items()}
+            else:
+                problem = error.messages[0]
         except services.TokenUsed:
             return render(
                 request, "surveys/respond_unavailable.html", {"reason": "used"}, status=410
@@ -458,21 +507,44 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
                 request, "surveys/respond_unavailable.html", {"reason": "closed"}, status=410
             )
         else:
-            return redirect("respondent:thanks")
+            if saving and action == "autosave":
+                return HttpResponse(status=204)
+            if saving:
+                return redirect(f"{request.path}?sparat=1&del={part}")
+            if not language:
+                drafts.discard_draft(token=token)  # saved answers never outlive the response
+                return redirect("respondent:thanks")
+    else:
+        draft = drafts.load_draft(token=token)
+        if draft:
+            submitted, restored = draft, True
     municipalities = [(municipality_value(o), o.name) for o in participants(wave)]
-    from samverkan.surveys.rendering import form_items
-
-    return render(
-        request,
-        "surveys/respond.html",
-        {
-            "wave": wave,
-            "q": questionnaire,
-            "items": form_items(questionnaire, ui_language(), municipalities, submitted, errors),
-            "errors": errors,
-            "lang": ui_language(),
-        },
-    )
+    with translation.override(language or get_language()):
+        lang = ui_language()
+        sections = form_sections(questionnaire, lang, municipalities, submitted, errors)
+        if errors:
+            part = next((s["number"] for s in sections if s["has_error"]), part)
+        response = render(
+            request,
+            "surveys/respond.html",
+            {
+                "wave": wave,
+                "q": questionnaire,
+                "sections": sections,
+                "errors": errors,
+                "error_summary": error_summary(sections),
+                "problem": problem,
+                "part": part,
+                "saved": request.method == "GET" and "sparat" in request.GET,
+                "restored": restored and "sparat" not in request.GET,
+                "lang": lang,
+                "other_languages": [code for code, _name in settings.LANGUAGES if code != lang],
+            },
+        )
+    if language:
+        response["Content-Language"] = language
+        _language_cookie(response, language)
+    return response
 
 
 @require_GET

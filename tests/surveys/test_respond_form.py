@@ -1,0 +1,85 @@
+"""The respondent page as the server renders it (also what a browser without JavaScript
+gets): parts with their introductions, follow-ups hidden as the server's rule says, required
+and invalid fields marked for assistive technology, the error summary, the language switch."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from test_drafts import _open_wave, complete
+
+from samverkan.surveys.models import Response, ResponseDraft
+
+pytestmark = pytest.mark.django_db
+
+
+def _attributes(page: str, element_id: str) -> str:
+    match = re.search(rf'<[a-z]+ [^>]*id="{element_id}"[^>]*>', page)
+    assert match, element_id
+    return match.group(0)
+
+
+def test_parts_introductions_and_hidden_follow_ups(world: Any, settings: Any, client: Any) -> None:
+    _wave, (token, *_rest) = _open_wave(world, settings)
+    page = client.get(f"/enkat/svar/{token}/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert page.count('class="survey-section"') == 4
+    assert "Del 1 av 4" in page and "Del 4 av 4" in page
+    # The section introductions are shown, with the wave's period in them.
+    assert page.count('class="section-intro"') == 2
+    assert "Frågorna gäller händelser under 1 januari 2025–31 december 2025" in page
+    # Before a role is chosen the questions for elected officials are hidden, and so is the
+    # follow-up part; without JavaScript a stylesheet shows them (the server drops answers).
+    assert " hidden" in _attributes(page, "item-chair")
+    assert " hidden" in _attributes(page, "item-party")
+    assert " hidden" in _attributes(page, "part-3")
+    assert "hidden" not in _attributes(page, "item-role")
+    assert "survey-nojs.css" in page
+    assert 'role="radiogroup" aria-required="true"' in page
+    assert "{period}" not in page
+
+
+def test_a_failed_submission_leads_to_each_problem(world: Any, settings: Any, client: Any) -> None:
+    _wave, (token, *_rest) = _open_wave(world, settings)
+    raw = complete(role="elected")
+    del raw["worry"]
+    page = client.post(f"/enkat/svar/{token}/", {**raw, "action": "submit"}).content.decode()
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert summary, page[:2000]
+    links = re.findall(r'href="#([^"]+)"', summary.group(0))
+    assert links == ["chair-chair", "worry-not_at_all"]
+    for target in links:
+        assert f'id="{target}"' in page
+    assert "autofocus" in _attributes(page, "error-summary")
+    assert 'aria-invalid="true"' in page and 'aria-describedby="err-worry"' in page
+    assert 'id="err-worry"' in page
+    assert "<title>Fel:" in page
+    # The answers given are kept, and the chair question is now shown.
+    assert re.search(r'id="role-elected" value="elected"[^>]* checked', page)
+    assert "hidden" not in _attributes(page, "item-chair")
+    assert 'data-part="1"' in _attributes(page, "survey-form")
+    assert not Response.objects.exists()
+
+
+def test_the_language_switch_posts_the_answers_back(world: Any, settings: Any, client: Any) -> None:
+    _wave, (token, *_rest) = _open_wave(world, settings)
+    page = client.post(
+        f"/enkat/svar/{token}/",
+        {"role": "employee", "worry": "very", "part": "4", "switch_language": "en"},
+    )
+    assert page.status_code == 200
+    assert page["Content-Language"] == "en"
+    assert page.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    text = page.content.decode()
+    assert '<html lang="en">' in text and "Survey on undue influence" in text
+    assert "The questions concern the period 1 January 2025–31 December 2025." in text
+    assert re.search(r'id="role-employee" value="employee"[^>]* checked', text)
+    assert re.search(r'id="worry-very" value="very"[^>]* checked', text)
+    assert 'data-part="4"' in text
+    assert not Response.objects.exists() and not ResponseDraft.objects.exists()
+    # An unknown language is ignored: the answers are sent as they are.
+    sent = client.post(
+        f"/enkat/svar/{token}/", {**complete(), "switch_language": "xx", "action": "submit"}
+    )
+    assert sent.status_code == 302 and Response.objects.count() == 1
