@@ -265,6 +265,12 @@ def test_survey_from_creation_to_report(
     finally:
         respondent_context.close()
 
+    # 5. Back as the coordinator: close the wave, look at the results, get the report.
+    page.goto(f"/enkater/{wave.pk}/")
+    click_and_wait(page, "#close-wave")
+    expect(page.locator("#wave-status")).to_have_class(re.compile(r"\bbadge-closed\b"))
+    assert Wave.objects.get(pk=wave.pk).status == WaveStatus.CLOSED
+    # Answers wait in the encrypted buffer until the wave closes (or a batch fills).
     assert Response.objects.count() == 1
     stored = Response.objects.get()
     assert stored.wave_id == wave.pk
@@ -288,11 +294,6 @@ def test_survey_from_creation_to_report(
     assert Invitee.objects.filter(responded=True).count() == 1
     assert Invitee.objects.get(email=INVITEE_EMAILS[0]).responded
 
-    # 5. Back as the coordinator: close the wave, look at the results, get the report.
-    page.goto(f"/enkater/{wave.pk}/")
-    click_and_wait(page, "#close-wave")
-    expect(page.locator("#wave-status")).to_have_class(re.compile(r"\bbadge-closed\b"))
-    assert Wave.objects.get(pk=wave.pk).status == WaveStatus.CLOSED
 
     response = page.goto(f"/enkater/{wave.pk}/resultat/")
     assert response is not None and response.status == 200

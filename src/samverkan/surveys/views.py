@@ -353,29 +353,21 @@ def _raw_answers(request: HttpRequest, questionnaire: qn.Questionnaire) -> dict[
 def respond(request: HttpRequest, token: str) -> HttpResponse:
     try:
         wave = services.wave_for_token(token)
-    except services.TokenUsed:
-        return render(request, "surveys/respond_unavailable.html", {"reason": "used"}, status=410)
-    except services.SurveyClosed:
-        return render(request, "surveys/respond_unavailable.html", {"reason": "closed"}, status=410)
+    except services.LinkUnavailable as unavailable:
+        return _unavailable(request, unavailable)
     questionnaire = load_questionnaire(wave.questionnaire.document)
     errors: dict[str, str] = {}
     submitted: dict[str, Any] = {}
     if request.method == "POST":
         submitted = _raw_answers(request, questionnaire)
         try:
-            services.submit_response(token=token, raw_answers=submitted)
+            submitted_to = services.submit_response(token=token, raw_answers=submitted)
         except ValidationError as error:
             errors = {k: v[0] for k, v in error.message_dict.items()}
-        except services.TokenUsed:
-            return render(
-                request, "surveys/respond_unavailable.html", {"reason": "used"}, status=410
-            )
-        except services.SurveyClosed:
-            return render(
-                request, "surveys/respond_unavailable.html", {"reason": "closed"}, status=410
-            )
+        except services.LinkUnavailable as unavailable:
+            return _unavailable(request, unavailable)
         else:
-            return redirect("respondent:thanks")
+            return _thanks_redirect(submitted_to)
     municipalities = [(municipality_value(o), o.name) for o in participants(wave)]
     from samverkan.surveys.rendering import form_items
 
@@ -392,6 +384,30 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _unavailable(request: HttpRequest, unavailable: services.LinkUnavailable) -> HttpResponse:
+    """The page for a link that does not lead to the form: unknown (404), already used
+    (410) or expired (410)."""
+    return render(
+        request,
+        "surveys/respond_unavailable.html",
+        {"reason": unavailable.reason},
+        status=unavailable.status,
+    )
+
+
+def _thanks_redirect(submitted: services.Submitted) -> HttpResponse:
+    """To the thank-you page, naming only the random id of the respondent's
+    organisation's texts (never the token)."""
+    from django.urls import reverse
+
+    url = reverse("respondent:thanks")
+    if submitted.texts is not None:
+        url += f"?t={submitted.texts}"
+    return redirect(url)
+
+
+@never_cache
 @require_GET
 def thanks(request: HttpRequest) -> HttpResponse:
-    return render(request, "surveys/thanks.html")
+    texts = selectors.survey_texts_by_uid(uid=request.GET.get("t", ""))
+    return render(request, "surveys/thanks.html", {"texts": texts})
