@@ -294,7 +294,6 @@ def test_survey_from_creation_to_report(
     assert Invitee.objects.filter(responded=True).count() == 1
     assert Invitee.objects.get(email=INVITEE_EMAILS[0]).responded
 
-
     response = page.goto(f"/enkater/{wave.pk}/resultat/")
     assert response is not None and response.status == 200
     main = page.locator("main")

@@ -52,7 +52,7 @@ def _encrypt(wave: Wave, answers: dict[str, Any], source: str) -> bytes:
     return nonce + _cipher().encrypt(nonce, plain, str(wave.pk).encode())
 
 
-def _decrypt(wave: Wave, payload: bytes) -> tuple[dict[str, Any], str]:
+def _decrypt(wave: Wave, payload: bytes | memoryview) -> tuple[dict[str, Any], str]:
     data = bytes(payload)
     plain = _cipher().decrypt(data[:12], data[12:], str(wave.pk).encode())
     content = json.loads(plain)

@@ -58,7 +58,9 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Inget importerades: {len(error.problems)} fel i filen."
                 ) from error
-            self.stdout.write(self.style.SUCCESS(f"{count} pappersenkäter importerades till {wave.name}."))
+            self.stdout.write(
+                self.style.SUCCESS(f"{count} pappersenkäter importerades till {wave.name}.")
+            )
             return
         result = wave_results(wave=wave, language=options["language"])
         if options["format"] == "json":
