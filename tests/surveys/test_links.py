@@ -382,3 +382,27 @@ def test_log_records_never_name_respondent_links(world: Any, client: Any) -> Non
     for message in messages:
         assert "/enkat/" not in message
         assert not any(t in message for t in tokens)
+
+
+def test_demo_loader_uses_links_and_the_buffer(world: Any) -> None:
+    import random
+
+    from samverkan.demo import surveys as demo
+
+    owner, partner = world.orgs["linkoping"], world.orgs["norrkoping"]
+    coordinators = {o.name: world.user(key, Role.COORDINATOR) for key, o in world.orgs.items()}
+    wave = demo._run_wave(
+        coordinators=coordinators,
+        owner=owner,
+        partner=partner,
+        slug="demo-prov",
+        name="Demo",
+        period="de senaste tolv månaderna",
+        invitees_per_org=20,
+        level=0.5,
+        rng=random.Random(3),
+    )
+    answered = Invitee.objects.filter(wave=wave, responded=True).count()
+    assert answered > 10
+    assert Response.objects.filter(wave=wave).count() == answered
+    assert not BufferedResponse.objects.exists() and not InviteeToken.objects.exists()
