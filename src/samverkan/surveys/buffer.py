@@ -9,7 +9,8 @@ id, transaction id or page position following the order of submissions.
   ``Response`` in random order with random ids and deletes the buffered rows.
 - Closing a wave writes the rest and rewrites all the wave's responses (and its used-link
   hashes) in random order with fresh ids, in the closing transaction. After commit the old
-  row versions are removed: ``VACUUM FULL`` on PostgreSQL; on SQLite the deletes ran with
+  row versions are removed: ``VACUUM FULL`` of these tables and of the invitee and link tables on
+  PostgreSQL; on SQLite the deletes ran with
   ``secure_delete`` on and the write-ahead log is checkpointed and truncated.
 
 Every function here runs inside the caller's transaction, with the wave row locked.
@@ -27,7 +28,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connection, transaction
 
-from samverkan.surveys.models import BufferedResponse, Response, UsedToken, Wave
+from samverkan.surveys.models import (
+    BufferedResponse,
+    Invitee,
+    InviteeToken,
+    Response,
+    UsedToken,
+    Wave,
+)
 from samverkan.surveys.tokens import derive_key
 
 PURPOSE = "samverkan surveys response buffer v1"
@@ -113,10 +121,14 @@ def rewrite(*, wave: Wave) -> int:
     return len(rows)
 
 
+# The response, buffer and used-link tables, and those whose old row versions carry the
+# transaction ids of submissions (invitees marked answered, deleted links).
 TABLES = (
     Response._meta.db_table,
     BufferedResponse._meta.db_table,
     UsedToken._meta.db_table,
+    InviteeToken._meta.db_table,
+    Invitee._meta.db_table,
 )
 
 
