@@ -406,3 +406,23 @@ def test_demo_loader_uses_links_and_the_buffer(world: Any) -> None:
     assert answered > 10
     assert Response.objects.filter(wave=wave).count() == answered
     assert not BufferedResponse.objects.exists() and not InviteeToken.objects.exists()
+
+
+def test_printable_letters_add_links_with_codes(world: Any, login: Any, settings: Any) -> None:
+    settings.REQUIRE_2FA = False
+    wave = _wave(world)
+    first = _invite(world, wave, n=2)
+    services.submit_response(token=first[0], raw_answers=answer())
+    client = login(_coordinator(world))
+    assert "make-letters" in client.get(f"/enkater/{wave.pk}/brev/").content.decode()
+    page = client.post(f"/enkater/{wave.pk}/brev/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert text.count('class="card letter"') == 1  # only the invitee who has not answered
+    code = CODE.search(text).group(0)  # type: ignore[union-attr]
+    # The earlier e-mailed link and the letter's code both work; the code is consumed.
+    assert services.wave_for_token(first[1]) == wave
+    services.import_responses(actor=_coordinator(world), wave=wave, rows=_paper_rows([code]))
+    with pytest.raises(services.TokenUsed):
+        services.wave_for_token(first[1])
+    assert AuditEntry.objects.filter(details__letters=1).exists()

@@ -11,12 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from samverkan.core.scoping import get_scope
 from samverkan.core.tabular import TableError, read_table
-from samverkan.core.views_helpers import apply_service_errors, scoped
+from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
 from samverkan.organisations.roles import Action, Role
 from samverkan.surveys import selectors, services
 from samverkan.surveys.forms import UploadForm
@@ -126,3 +127,26 @@ def paper_import(request: HttpRequest, pk: Any) -> HttpResponse:
         "surveys/paper_import.html",
         {"wave": wave, "form": form, "problems": problems},
     )
+
+
+@scoped(Wave)
+@require_http_methods(["GET", "POST"])
+@login_required
+def letters(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Printable invitations with link and answer code, for invitees without e-mail or
+    who prefer paper. Each printed letter is a new link (a write, so only on POST)."""
+    wave = selectors.wave_get(user=request.user, pk=pk)
+    if not selectors.text_organisations(user=request.user, wave=wave):
+        raise PermissionDenied
+    printed: list[services.Letter] = []
+    if request.method == "POST":
+        try:
+            printed = services.issue_letters(
+                actor=request.user, wave=wave, base_url=request.build_absolute_uri("/")
+            )
+        except ValidationError as error:
+            flash_errors(request, error)
+            return redirect("surveys:wave_detail", pk=wave.pk)
+    response = render(request, "surveys/letters.html", {"wave": wave, "letters": printed})
+    add_never_cache_headers(response)
+    return response

@@ -652,6 +652,50 @@ def send_invitations(
     return sent
 
 
+@dataclass(frozen=True)
+class Letter:
+    """A printable invitation: the addressee, and the text with a new link and its code."""
+
+    email: str
+    body: str
+
+
+def issue_letters(*, actor: Any, wave: Wave, base_url: str) -> list[Letter]:
+    """Printable invitations for the actor's own organisations' invitees who have not
+    answered: each gets a new link and answer code (earlier links keep working)."""
+    if wave.status != WaveStatus.OPEN:
+        raise ValidationError({"__all__": _("Invitations go out only while the survey is open.")})
+    orgs = get_scope(actor).orgs_with_role(Role.COORDINATOR)
+    if not orgs & {o.pk for o in participants(wave)}:
+        raise PermissionDenied(_("Only the participating organisations' coordinators may do this."))
+    organisations = [o.name for o in participants(wave)]
+    texts = {t.organisation_id: t for t in SurveyTexts.objects.filter(organisation_id__in=orgs)}
+    letters = []
+    with transaction.atomic():
+        invitees = list(
+            Invitee.objects.select_for_update()
+            .filter(wave=wave, organisation_id__in=orgs, responded=False)
+            .order_by("email")
+        )
+        for invitee in invitees:
+            issued = issue_link(invitee=invitee)
+            link = base_url.rstrip("/") + reverse("respondent:respond", args=[issued.token])
+            body = invitation_body(
+                wave=wave,
+                organisations=organisations,
+                link=link,
+                code=issued.code,
+                texts=texts.get(invitee.organisation_id),
+                reminder=invitee.invited,
+            )
+            letters.append(Letter(email=invitee.email, body=body))
+        Invitee.objects.filter(pk__in=[i.pk for i in invitees]).update(invited=True)
+        audit.record(
+            actor=actor, action=AuditAction.UPDATE, obj=wave, details={"letters": len(letters)}
+        )
+    return letters
+
+
 # --- Answers -----------------------------------------------------------------------
 
 
