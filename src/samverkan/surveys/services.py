@@ -598,10 +598,14 @@ def _send(
     total = len(invitees)
     for index, invitee in enumerate(invitees, start=1):
         with transaction.atomic():
-            Invitee.objects.filter(pk=invitee.pk).update(
+            # The update locks the invitee row: an invitee who answered meanwhile gets no
+            # new link (and an answer waits until the link exists, then deletes it).
+            updated = Invitee.objects.filter(pk=invitee.pk, responded=False).update(
                 invited=True,
                 reminders=invitee.reminders + (1 if reminder else 0),
             )
+            if not updated:
+                continue
             issued = issue_link(invitee=invitee)
             link = base_url.rstrip("/") + reverse("respondent:respond", args=[issued.token])
             body = invitation_body(
