@@ -426,3 +426,18 @@ def test_printable_letters_add_links_with_codes(world: Any, login: Any, settings
     with pytest.raises(services.TokenUsed):
         services.wave_for_token(first[1])
     assert AuditEntry.objects.filter(details__letters=1).exists()
+
+
+def test_buffer_and_used_links_hold_nothing_about_invitees_or_time() -> None:
+    from django.db import models
+
+    for model, allowed in (
+        (BufferedResponse, {"id", "wave", "payload"}),
+        (UsedToken, {"hash", "wave"}),
+    ):
+        fields = {f.name: f for f in model._meta.get_fields()}
+        assert set(fields) == allowed, model
+        assert not any(
+            isinstance(f, (models.DateField, models.DateTimeField)) for f in fields.values()
+        )
+    assert isinstance(BufferedResponse._meta.pk, models.UUIDField)
