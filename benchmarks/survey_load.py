@@ -437,8 +437,8 @@ def main() -> None:
         from django.db import connections
 
         from samverkan.demo.surveys import _answers
-        from samverkan.surveys.models import Invitee, Response
-        from samverkan.surveys.tokens import new_token
+        from samverkan.surveys.models import BufferedResponse, Invitee, Response
+        from samverkan.surveys.services import issue_link
 
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
@@ -446,9 +446,8 @@ def main() -> None:
         invitees = list(Invitee.objects.filter(wave=wave).order_by("pk"))
         tokens: dict[Any, str] = {}
         for invitee in invitees:
-            tokens[invitee.pk], invitee.token_hash = new_token()
-            invitee.invited = True
-        Invitee.objects.bulk_update(invitees, ["token_hash", "invited"], batch_size=2000)
+            tokens[invitee.pk] = issue_link(invitee=invitee).token
+        Invitee.objects.filter(wave=wave).update(invited=True)
         rng = random.Random(args.seed)
         chosen = rng.sample(invitees, submissions)
         jobs = [
@@ -537,7 +536,11 @@ def main() -> None:
             )
             print(f"PostgreSQL connections to the database after the load: {cursor.fetchone()[0]}")
         acknowledged = len(load.latencies)
-        stored = Response.objects.filter(wave=wave).count()
+        # Written responses and those still waiting in the buffer for a full batch.
+        stored = (
+            Response.objects.filter(wave=wave).count()
+            + BufferedResponse.objects.filter(wave=wave).count()
+        )
         responded = Invitee.objects.filter(wave=wave, responded=True).count()
         verdict = "OK" if acknowledged == stored == responded else "MISMATCH"
         print(
@@ -555,7 +558,10 @@ def main() -> None:
                 timeout=60,
             )
             statuses[sent.status_code] += 1
-        after = Response.objects.filter(wave=wave).count()
+        after = (
+            Response.objects.filter(wave=wave).count()
+            + BufferedResponse.objects.filter(wave=wave).count()
+        )
         verdict = "OK" if after == stored else "MISMATCH"
         print(
             f"duplicates: {len(load.used)} POSTs with used tokens answered {dict(statuses)}; "

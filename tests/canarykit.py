@@ -769,8 +769,17 @@ def _plant_surveys(cw: CanaryWorld) -> None:
         actor=owner, wave=wave, rows=_invitees(cw.org(HIDDEN).name, "kanarie.svarande", 6)
     )
     survey_services.open_wave(actor=owner, wave=wave)
+    # Paper answers, each with an invitee's answer code.
+    from samverkan.surveys.models import Invitee
+
+    codes = [
+        survey_services.issue_link(invitee=invitee).code
+        for invitee in Invitee.objects.filter(wave=wave).order_by("email")
+    ]
     survey_services.import_responses(
-        actor=owner, wave=wave, rows=[Row(i + 2, _answers(cw.org(HIDDEN))) for i in range(6)]
+        actor=owner,
+        wave=wave,
+        rows=[Row(i + 2, {**_answers(cw.org(HIDDEN)), "code": c}) for i, c in enumerate(codes)],
     )
     # Norrköping's survey with Linköping taking part: each imports its own invitees.
     norr = survey_services.create_wave(

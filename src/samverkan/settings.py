@@ -331,23 +331,51 @@ IMPORT_MAX_UPLOAD_MB = env_int("SAMVERKAN_IMPORT_MAX_MB", 20)
 IMPORT_PREVIEW_HOURS = env_int("SAMVERKAN_IMPORT_PREVIEW_HOURS", 24)
 
 # --- Logging --------------------------------------------------------------------
+# Respondent pages (/enkat/...) are never logged: their paths carry the survey token, and
+# the time of a request could tie answers to a person (surveys/logfilter.py). The filter
+# sits on the loggers that record requests and on every handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "samverkan.core.logging.RedactIdentityNumbers"}},
+    "filters": {
+        "redact": {"()": "samverkan.core.logging.RedactIdentityNumbers"},
+        "respondents": {"()": "samverkan.surveys.logfilter.DropRespondentRequests"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["respondents", "redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["respondents", "redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("SAMVERKAN_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["respondents"],
+        },
+        "django.request": {"filters": ["respondents"]},
     },
 }
 
 # --- Samverkan ------------------------------------------------------------------
 # Audit: how long a purpose given for a sensitive look-up is remembered in the session.
 AUDIT_PURPOSE_MINUTES = env_int("SAMVERKAN_PURPOSE_MINUTES", 15)
+# Surveys: submitted answers wait, encrypted, until this many (never fewer than the wave's
+# smallest group shown) can be written together in random order.
+SURVEY_RESPONSE_BATCH = env_int("SAMVERKAN_SURVEY_RESPONSE_BATCH", 10)
 
 # ROS map: a tile server URL template such as https://tiles.example/{z}/{x}/{y}.png; empty
 # means no background tiles (the map then shows premises on a plain background).

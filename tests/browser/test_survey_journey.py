@@ -267,6 +267,18 @@ def test_survey_from_creation_to_report(
     finally:
         respondent_context.close()
 
+    # 5. Back as the coordinator: no results while the wave is open, only the response
+    # rate (one answer of a few invited is too few to show); close the wave, look at the
+    # results, get the report.
+    page.goto(f"/enkater/{wave.pk}/resultat/")
+    expect(page.locator("#results-pending")).to_be_visible()
+    expect(page.locator("section[aria-labelledby=any-heading]")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text(swedish("Too few to show"))
+    page.goto(f"/enkater/{wave.pk}/")
+    click_and_wait(page, "#close-wave")
+    expect(page.locator("#wave-status")).to_have_class(re.compile(r"\bbadge-closed\b"))
+    assert Wave.objects.get(pk=wave.pk).status == WaveStatus.CLOSED
+    # Answers wait in the encrypted buffer until the wave closes (or a batch fills).
     assert Response.objects.count() == 1
     stored = Response.objects.get()
     assert stored.wave_id == wave.pk
@@ -289,18 +301,6 @@ def test_survey_from_creation_to_report(
     assert token not in stored_text
     assert Invitee.objects.filter(responded=True).count() == 1
     assert Invitee.objects.get(email=INVITEE_EMAILS[0]).responded
-
-    # 5. Back as the coordinator: no results while the wave is open, only the response
-    # rate (one answer of a few invited is too few to show); close the wave, look at the
-    # results, get the report.
-    page.goto(f"/enkater/{wave.pk}/resultat/")
-    expect(page.locator("#results-pending")).to_be_visible()
-    expect(page.locator("section[aria-labelledby=any-heading]")).to_have_count(0)
-    expect(page.locator("main")).to_contain_text(swedish("Too few to show"))
-    page.goto(f"/enkater/{wave.pk}/")
-    click_and_wait(page, "#close-wave")
-    expect(page.locator("#wave-status")).to_have_class(re.compile(r"\bbadge-closed\b"))
-    assert Wave.objects.get(pk=wave.pk).status == WaveStatus.CLOSED
 
     response = page.goto(f"/enkater/{wave.pk}/resultat/")
     assert response is not None and response.status == 200

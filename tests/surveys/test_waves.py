@@ -19,9 +19,16 @@ from pypdf import PdfReader
 from samverkan.core.tabular import Row, TableError
 from samverkan.organisations.roles import Role
 from samverkan.surveys import services
-from samverkan.surveys.models import Invitee, QuestionnaireVersion, Response, Wave, WaveStatus
+from samverkan.surveys.models import (
+    BufferedResponse,
+    Invitee,
+    InviteeToken,
+    QuestionnaireVersion,
+    Response,
+    Wave,
+    WaveStatus,
+)
 from samverkan.surveys.reporting import render_pdf, results_csv, wave_results
-from samverkan.surveys.tokens import new_token
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +138,8 @@ def test_one_time_link_stores_exactly_one_anonymous_response(
     wave = _wave(world)
     tokens = _invite(world, wave)
     assert len(tokens) == 6
-    stored = set(Invitee.objects.values_list("token_hash", flat=True))
+    stored = set(InviteeToken.objects.values_list("token_hash", flat=True))
+    assert len(stored) == 6
     assert not any(t in stored for t in tokens), "tokens are stored only as hashes"
     form = client.get(f"/enkat/svar/{tokens[0]}/")
     assert form.status_code == 200
@@ -140,12 +148,15 @@ def test_one_time_link_stores_exactly_one_anonymous_response(
     assert first.status_code == 302 and first["Location"] == "/enkat/tack/"
     again = client.post(f"/enkat/svar/{tokens[0]}/", body)
     assert again.status_code == 410
-    assert Response.objects.count() == 1
+    # Held encrypted in the buffer until a batch is full or the wave closes.
+    assert BufferedResponse.objects.count() == 1 and Response.objects.count() == 0
+    assert Invitee.objects.filter(responded=True).count() == 1
+    # The used invitee has no link left: nothing maps the token to the address.
+    assert InviteeToken.objects.count() == 5
+    services.close_wave(actor=world.user("linkoping", Role.COORDINATOR), wave=wave)
+    assert Response.objects.count() == 1 and BufferedResponse.objects.count() == 0
     stored_answers = json.dumps(Response.objects.get().answers)
     assert "@" not in stored_answers and tokens[0] not in stored_answers
-    assert Invitee.objects.filter(responded=True).count() == 1
-    # The used invitee's hash no longer matches the token.
-    assert not Invitee.objects.filter(token_hash__in=[tokens[0]]).exists()
 
 
 def test_bad_answers_give_field_errors_and_keep_the_link(
@@ -167,6 +178,7 @@ def test_follow_up_answers_of_unexposed_are_dropped(world: Any, settings: Any) -
     token = _invite(world, wave)[0]
     raw = answer(threat="never") | {"perpetrator": ["criminal"]}
     services.submit_response(token=token, raw_answers=raw)
+    services.close_wave(actor=world.user("linkoping", Role.COORDINATOR), wave=wave)
     assert "perpetrator" not in Response.objects.get().answers
 
 
@@ -195,7 +207,7 @@ def test_concurrent_double_submit_stores_one_response(
     for thread in threads:
         thread.join()
     assert outcomes.count("stored") == 1, outcomes
-    assert Response.objects.count() == 1
+    assert BufferedResponse.objects.count() == 1
 
 
 def test_reminders_go_only_to_those_who_have_not_answered(world: Any, settings: Any) -> None:
@@ -211,9 +223,9 @@ def test_reminders_go_only_to_those_who_have_not_answered(world: Any, settings: 
         reminders=True,
     )
     assert sent == 2 and len(mail.outbox) == 2
-    # A reminder's link replaces the earlier one.
-    with pytest.raises(services.TokenUsed):
-        services.submit_response(token=tokens[1], raw_answers=answer())
+    assert {m.to[0] for m in mail.outbox} == set(
+        Invitee.objects.filter(responded=False).values_list("email", flat=True)
+    )
 
 
 def test_opened_wave_refuses_changes_in_ui_api_and_services(
@@ -324,8 +336,8 @@ def test_results_with_enough_respondents(world: Any, settings: Any) -> None:
     for index, invitee in enumerate(Invitee.objects.order_by("email")):
         if index % 4 == 3:
             continue
-        token, hashed = new_token()
-        Invitee.objects.filter(pk=invitee.pk).update(token_hash=hashed, invited=True)
+        token = services.issue_link(invitee=invitee).token
+        Invitee.objects.filter(pk=invitee.pk).update(invited=True)
         municipality = (
             "linkopings_kommun" if invitee.email.endswith("lin.example") else "norrkopings_kommun"
         )
@@ -357,8 +369,11 @@ def test_command_line_import_and_results(world: Any, tmp_path: Any, capsys: Any)
     from django.core.management.base import CommandError
 
     wave = _wave(world, slug="papper")
-    services.open_wave(actor=world.user("linkoping", Role.COORDINATOR), wave=wave)
-    keys = list(answer(threat="once"))
+    coordinator = world.user("linkoping", Role.COORDINATOR)
+    services.import_invitees(actor=coordinator, wave=wave, rows=_rows("Linköpings kommun", 7))
+    services.open_wave(actor=coordinator, wave=wave)
+    codes = [services.issue_link(invitee=i).code for i in Invitee.objects.order_by("email")]
+    keys = ["svarskod", *answer(threat="once")]
 
     def write(path: Any, rows: list[dict[str, Any]]) -> None:
         with path.open("w", encoding="utf-8", newline="") as handle:
@@ -370,15 +385,20 @@ def test_command_line_import_and_results(world: Any, tmp_path: Any, capsys: Any)
                 )
 
     good = tmp_path / "svar.csv"
-    write(good, [answer(threat="once") for _ in range(6)])
+    write(good, [answer(threat="once") | {"svarskod": code.lower()} for code in codes[:6]])
     bad = tmp_path / "fel.csv"
-    write(bad, [answer(threat="once") | {"role": "kung"}])
+    write(bad, [answer(threat="once") | {"role": "kung", "svarskod": codes[6]}])
     with pytest.raises(CommandError):
         call_command("survey", "import-responses", "papper", str(bad))
     assert "Rad 2" in capsys.readouterr().err
-    assert Response.objects.count() == 0
+    assert Invitee.objects.filter(responded=True).count() == 0
     call_command("survey", "import-responses", "papper", str(good))
-    assert Response.objects.filter(wave=wave, source="import").count() == 6
+    assert Invitee.objects.filter(responded=True).count() == 6
+    with pytest.raises(CommandError):
+        call_command("survey", "import-responses", "papper", str(good))
+    assert "svarskod" in capsys.readouterr().err
+    services.close_wave(actor=coordinator, wave=wave)
+    assert Response.objects.filter(wave=wave, source="paper").count() == 6
     capsys.readouterr()
     # Results are published only after the close.
     with pytest.raises(CommandError, match="inte stängd"):

@@ -16,7 +16,6 @@ from samverkan.surveys import services
 from samverkan.surveys.models import Invitee, Wave
 from samverkan.surveys.periods import add_months
 from samverkan.surveys.strata import municipality_value
-from samverkan.surveys.tokens import new_token
 
 FORMS = [
     ("exposure_threat", 0.16),
@@ -139,10 +138,13 @@ def _run_wave(
     for invitee in Invitee.objects.filter(wave=wave).order_by("email"):
         if rng.random() > 0.58:
             continue
-        token, hashed = new_token()
-        Invitee.objects.filter(pk=invitee.pk).update(token_hash=hashed, invited=True)
+        # As if invited by e-mail: a link, used at once. The answers go through the
+        # buffer, and closing the wave rewrites them in random order.
+        link = services.issue_link(invitee=invitee)
+        Invitee.objects.filter(pk=invitee.pk).update(invited=True)
         services.submit_response(
-            token=token, raw_answers=_answers(rng, invitee, names[invitee.organisation_id], level)
+            token=link.token,
+            raw_answers=_answers(rng, invitee, names[invitee.organisation_id], level),
         )
     Invitee.objects.filter(wave=wave).update(invited=True)
     services.close_wave(actor=coordinators[owner.name], wave=wave)

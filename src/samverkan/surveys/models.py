@@ -1,7 +1,10 @@
-"""Surveys on undue influence: questionnaire versions, waves, invitees and responses.
+"""Surveys on undue influence: questionnaire versions, waves, invitees, links and responses.
 
 Anonymity is structural: a Response has no reference to an invitee or a token, no
-timestamp and a random id; an Invitee only records *that* it has answered.
+timestamp and a random id; an Invitee only records *that* it has answered. Submissions
+wait, encrypted, in ``BufferedResponse`` until a batch is written in random order, and
+closing a wave rewrites its responses in random order (see ``surveys/buffer.py`` and
+docs/adr/0005-survey-anonymity.md).
 """
 
 from __future__ import annotations
@@ -95,6 +98,12 @@ class Wave(ScopedRecord):
     )
     opened_on = models.DateField(_("opened"), null=True, blank=True)
     closed_on = models.DateField(_("closed"), null=True, blank=True)
+    deadline = models.DateField(
+        _("last day to answer"),
+        null=True,
+        blank=True,
+        help_text=_("Links stop working after this day."),
+    )
 
     retention_date_field = "closed_on"
 
@@ -152,8 +161,9 @@ class Wave(ScopedRecord):
 class Invitee(models.Model):
     """Someone invited to a wave, managed by their own municipality's coordinators.
 
-    The token sent by e-mail is stored only as a hash. ``responded`` says that the
-    token has been used; nothing links the invitee to the answers."""
+    The links sent by e-mail are ``InviteeToken`` rows, stored only as hashes.
+    ``responded`` says that one of them (or the answer code on a paper form) has been
+    used; nothing links the invitee to the answers."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitees")
@@ -164,7 +174,6 @@ class Invitee(models.Model):
     role = models.CharField(_("role"), max_length=40)
     gender = models.CharField(_("gender"), max_length=40)
     age_band = models.CharField(_("age band"), max_length=40, blank=True)
-    token_hash = models.CharField(max_length=64, unique=True)
     invited = models.BooleanField(default=False)
     reminders = models.PositiveSmallIntegerField(default=0)
     responded = models.BooleanField(default=False)
@@ -230,3 +239,72 @@ class ResponseDraft(models.Model):
 
     def __str__(self) -> str:
         return "draft"
+
+
+class InviteeToken(models.Model):
+    """One working link of an invitee: the SHA-256 hash of the link's token and the keyed
+    hash of its answer code (the short form of the same token printed for paper forms).
+
+    A reminder adds a link and leaves the earlier ones working; the first one used (on the
+    web or as a code on paper) deletes every link of the invitee, and closing the wave
+    deletes the rest, so that after answering nothing maps a token to an address."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    invitee = models.ForeignKey(Invitee, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class UsedToken(models.Model):
+    """The hash of a link or answer code that no longer works, with its wave only (no
+    invitee), so that the respondent is told "already used" or "expired" instead of
+    "unknown". Keyed by the hash, so the table's order says nothing; rewritten in random
+    order when the wave closes."""
+
+    hash = models.CharField(max_length=64, primary_key=True)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return self.hash[:8]
+
+
+class BufferedResponse(models.Model):
+    """A submitted response waiting to be written to ``Response`` with a batch: the answers
+    encrypted (AES-GCM, key derived from SECRET_KEY), a random id, no time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    payload = models.BinaryField()
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class SurveyTexts(models.Model):
+    """What an organisation tells its invitees: whom to contact about the survey, where to
+    find support, and its data-protection information. Shown in invitations and on the
+    thank-you page; edited by the organisation's coordinators. The thank-you page names
+    the texts by the random ``uid``, never by anything about the respondent."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.OneToOneField(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.TextField(
+        _("contact for questions about the survey"), max_length=1000, blank=True
+    )
+    support = models.TextField(_("support for those affected"), max_length=2000, blank=True)
+    data_protection = models.TextField(
+        _("data-protection information"), max_length=4000, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("survey texts")
+
+    def __str__(self) -> str:
+        return str(self.organisation_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from samverkan.core.scoping import get_scope
 from samverkan.core.selectors import get_scoped
 from samverkan.organisations.roles import Action, Role
-from samverkan.surveys.models import Invitee, QuestionnaireVersion, Response, Wave
+from samverkan.surveys.models import Invitee, QuestionnaireVersion, Response, SurveyTexts, Wave
 
 
 def wave_list(*, user: Any) -> QuerySet[Wave]:
@@ -94,3 +95,21 @@ def strata_counts(
 def answers(*, wave: Wave) -> list[dict[str, Any]]:
     """All answers of a wave, in the random order of their ids."""
     return list(Response.objects.filter(wave=wave).order_by("pk").values_list("answers", flat=True))
+
+
+def text_organisations(*, user: Any, wave: Wave) -> list[Any]:
+    """The wave's participating organisations whose texts the user may edit (where the
+    user is a coordinator)."""
+    from samverkan.surveys.strata import participants
+
+    own = get_scope(user).orgs_with_role(Role.COORDINATOR)
+    return [o for o in participants(wave) if o.pk in own]
+
+
+def survey_texts_by_uid(*, uid: str) -> SurveyTexts | None:
+    """An organisation's texts for the thank-you page, by their random id (public)."""
+    try:
+        key = uuid.UUID(uid)
+    except ValueError:
+        return None
+    return SurveyTexts.objects.filter(uid=key).first()

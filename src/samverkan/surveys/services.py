@@ -1,12 +1,15 @@
 """Every write of the survey module: keyword-only, one transaction, audited inside.
 
 Submitting answers is the exception to "audit everything": a respondent's submission
-writes no audit entry, since its time would tie the answers to the invitee.
+writes no audit entry, since its time would tie the answers to the invitee. Answers reach
+the ``Response`` table through the encrypted buffer of ``surveys/buffer.py``.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -27,13 +30,15 @@ from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Action, Role
-from samverkan.surveys import periods
+from samverkan.surveys import buffer, periods
 from samverkan.surveys import questionnaire as qn
 from samverkan.surveys.models import (
     MIN_CELL_SIZE,
     Invitee,
+    InviteeToken,
     QuestionnaireVersion,
-    Response,
+    SurveyTexts,
+    UsedToken,
     Wave,
     WaveStatus,
 )
@@ -44,15 +49,39 @@ from samverkan.surveys.strata import (
     participants,
     stratum_options,
 )
-from samverkan.surveys.tokens import new_token, token_hash, unusable_hash
+from samverkan.surveys.tokens import (
+    answer_code,
+    code_hash,
+    new_token,
+    normalise_code,
+    token_hash,
+    token_hashes,
+)
 
 
-class SurveyClosed(Exception):
-    """The wave does not take answers (not opened yet, or closed)."""
+class LinkUnavailable(Exception):
+    """A respondent link that does not lead to the form; ``reason`` names the page."""
+
+    reason = "invalid"
+    status = 404
 
 
-class TokenUsed(Exception):
-    """The link has been used already (or never existed)."""
+class TokenInvalid(LinkUnavailable):
+    """No link like this was ever sent."""
+
+
+class TokenUsed(LinkUnavailable):
+    """The link (or another link to the same invitee) has been used."""
+
+    reason = "used"
+    status = 410
+
+
+class SurveyClosed(LinkUnavailable):
+    """The wave does not take answers: not opened, closed, or past its last day."""
+
+    reason = "expired"
+    status = 410
 
 
 def _require_coordinator(actor: Any, organisation: Organisation) -> None:
@@ -306,28 +335,103 @@ def open_wave(*, actor: Any, wave: Wave) -> Wave:
     return wave
 
 
+def _lock_wave(wave: Wave | Any) -> Wave:
+    pk = wave.pk if isinstance(wave, Wave) else wave
+    return (
+        Wave.objects.select_for_update(of=("self",))
+        .select_related("questionnaire", "owner")
+        .get(pk=pk)
+    )
+
+
 @transaction.atomic
 def close_wave(*, actor: Any, wave: Wave) -> Wave:
     _require_owner_change(actor, wave)
-    if wave.status != WaveStatus.OPEN:
+    locked = _lock_wave(wave)
+    if locked.status != WaveStatus.OPEN:
         raise ValidationError({"__all__": _("Only an open survey can be closed.")})
-    wave.status = WaveStatus.CLOSED
-    wave.closed_on = timezone.localdate()
-    wave.save(update_fields=["status", "closed_on", "updated_at"])
-    # Rewrite every invitee and response row of the wave in this one transaction, so that
-    # row versions no longer carry the transaction of each submission (on PostgreSQL the
-    # invitee and the response of one submission would otherwise share a transaction id).
-    Invitee.objects.filter(wave=wave).update(reminders=F("reminders"))
-    Response.objects.filter(wave=wave).update(source=F("source"))
+    locked.status = wave.status = WaveStatus.CLOSED
+    locked.closed_on = wave.closed_on = timezone.localdate()
+    locked.save(update_fields=["status", "closed_on", "updated_at"])
+    # Links that were never used stop working: only their hashes stay, with the wave, so
+    # that they show "expired"; nothing maps a token to an address any more.
+    remaining = list(
+        InviteeToken.objects.filter(wave=locked).values_list("token_hash", "code_hash")
+    )
+    UsedToken.objects.bulk_create(
+        [UsedToken(hash=h, wave=locked) for pair in remaining for h in pair],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    buffer.secure_delete()
+    InviteeToken.objects.filter(wave=locked).delete()
+    # Write the buffer's rest and rewrite every response in random order with fresh ids,
+    # and rewrite every invitee row, all in this one transaction: no order, id or
+    # transaction id follows the submissions any more (buffer.py removes old versions).
+    buffer.rewrite(wave=locked)
+    Invitee.objects.filter(wave=locked).update(reminders=F("reminders"))
     from samverkan.surveys.drafts import discard_wave_drafts
 
-    discard_wave_drafts(wave=wave)  # saved answers never outlive the wave
-    audit.record(actor=actor, action=AuditAction.UPDATE, obj=wave, details={"status": "closed"})
+    discard_wave_drafts(wave=locked)  # saved answers never outlive the wave
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=locked, details={"status": "closed"})
     from samverkan.jobs.services import start_job
 
     # The results are computed once, in the background, after the close has committed.
-    start_job(actor=actor, kind="survey_results", params={"wave": str(wave.pk)})
-    return wave
+    start_job(actor=actor, kind="survey_results", params={"wave": str(locked.pk)})
+    return locked
+
+
+@transaction.atomic
+def set_wave_deadline(*, actor: Any, wave: Wave, deadline: date | None) -> Wave:
+    """The last day to answer: links stop working after it. It may move while the wave is
+    open (to give more time), not after it has closed."""
+    _require_owner_change(actor, wave)
+    locked = _lock_wave(wave)
+    if locked.status == WaveStatus.CLOSED:
+        raise ValidationError({"deadline": _("The survey is closed.")})
+    if deadline is not None and deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("The last day to answer cannot be in the past.")})
+    before = locked.deadline
+    locked.deadline = wave.deadline = deadline
+    locked.save(update_fields=["deadline", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=locked,
+        details={
+            "deadline": [str(before) if before else None, str(deadline) if deadline else None]
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def update_survey_texts(
+    *, actor: Any, organisation: Organisation, contact: str, support: str, data_protection: str
+) -> SurveyTexts:
+    """The organisation's texts for its invitees (contact, support, data protection)."""
+    _require_coordinator(actor, organisation)
+    texts, _created = SurveyTexts.objects.select_for_update().get_or_create(
+        organisation=organisation
+    )
+    new = {
+        "contact": contact.strip(),
+        "support": support.strip(),
+        "data_protection": data_protection.strip(),
+    }
+    changed = sorted(k for k, v in new.items() if getattr(texts, k) != v)
+    for key, value in new.items():
+        setattr(texts, key, value)
+    texts.full_clean()
+    texts.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=texts,
+        organisation=organisation,
+        details={"survey_texts": changed},
+    )
+    return texts
 
 
 # --- Invitees ----------------------------------------------------------------------
@@ -432,7 +536,6 @@ def import_invitees(*, actor: Any, wave: Wave, rows: Sequence[Row]) -> int:
                     role=matched["role"],
                     gender=matched["gender"],
                     age_band=matched["age_band"],
-                    token_hash=unusable_hash(),
                 )
             )
     if not rows:
@@ -449,6 +552,90 @@ def import_invitees(*, actor: Any, wave: Wave, rows: Sequence[Row]) -> int:
     return len(new)
 
 
+@dataclass(frozen=True)
+class Link:
+    """A new link of an invitee: the token for the URL and its answer code for paper."""
+
+    token: str
+    code: str
+
+
+def issue_link(*, invitee: Invitee) -> Link:
+    """Add a working link to an invitee (earlier links keep working). Runs inside the
+    caller's transaction; sending is audited by ``send_invitations``."""
+    token, _hashed = new_token()
+    link_hash, answer_hash = token_hashes(token)
+    InviteeToken.objects.create(
+        wave_id=invitee.wave_id, invitee=invitee, token_hash=link_hash, code_hash=answer_hash
+    )
+    return Link(token=token, code=answer_code(token))
+
+
+def texts_for(organisation_id: int) -> SurveyTexts | None:
+    return SurveyTexts.objects.filter(organisation_id=organisation_id).first()
+
+
+def invitation_body(
+    *,
+    wave: Wave,
+    organisations: Sequence[str],
+    link: str,
+    code: str,
+    texts: SurveyTexts | None,
+    reminder: bool,
+) -> str:
+    """The invitation (or reminder) text: who sends it, until when, how anonymity is
+    protected, whom to contact and the data-protection information."""
+    parts = []
+    if reminder:
+        parts.append(
+            _(
+                "This is a reminder. If you have already answered, thank you: no more "
+                "messages will come. Every link we have sent you works until you answer; "
+                "if you have started in an earlier message's link, continue there."
+            )
+        )
+    parts.append(
+        _(
+            "You are invited to answer the survey “%(name)s” about undue influence during "
+            "%(period)s. The survey is sent by %(organisations)s."
+        )
+        % {
+            "name": wave.name,
+            "period": wave.reference_period,
+            "organisations": ", ".join(organisations),
+        }
+    )
+    if wave.deadline:
+        parts.append(
+            _("Please answer by %(deadline)s. The link stops working after that day.")
+            % {"deadline": wave.deadline.isoformat()}
+        )
+    parts.append(link)
+    parts.append(
+        _(
+            "If you would rather answer on paper, ask the contact below for a form and "
+            "write this answer code on it: %(code)s"
+        )
+        % {"code": code}
+    )
+    parts.append(
+        _(
+            "How your anonymity is protected: your answers are stored without your name, "
+            "e-mail address, link, answer code or the time you answered. When you answer, "
+            "every link sent to you is deleted, and the answers are stored with others' in "
+            "random order. Results are shown only for groups of at least %(k)s respondents, "
+            "and only after the survey has closed."
+        )
+        % {"k": wave.min_cell_size}
+    )
+    if texts is not None and texts.contact:
+        parts.append(_("Contact: %(text)s") % {"text": texts.contact})
+    if texts is not None and texts.data_protection:
+        parts.append(_("Data protection: %(text)s") % {"text": texts.data_protection})
+    return "\n\n".join(parts) + "\n"
+
+
 def _send(
     *,
     wave: Wave,
@@ -457,26 +644,35 @@ def _send(
     base_url: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Give each invitee a fresh token and e-mail the link; earlier links stop working."""
+    """Give each invitee a new link and e-mail it; earlier links keep working."""
     connection = get_connection()
     subject = (_("Reminder: %(name)s") if reminder else _("Survey: %(name)s")) % {"name": wave.name}
+    organisations = [o.name for o in participants(wave)]
+    texts = {
+        t.organisation_id: t
+        for t in SurveyTexts.objects.filter(organisation__in=participants(wave))
+    }
     sent = 0
     total = len(invitees)
     for index, invitee in enumerate(invitees, start=1):
-        token, hashed = new_token()
-        link = base_url.rstrip("/") + reverse("respondent:respond", args=[token])
-        body = _(
-            "You are invited to answer the survey “%(name)s” about undue influence "
-            "during %(period)s.\n\nYour answers are anonymous: they are stored without any "
-            "link to you or to this message. The link works once.\n\n%(link)s\n"
-        ) % {"name": wave.name, "period": wave.reference_period, "link": link}
-        if reminder:
-            body += "\n" + _("This link replaces the one in the earlier message.")
         with transaction.atomic():
-            Invitee.objects.filter(pk=invitee.pk).update(
-                token_hash=hashed,
+            # The update locks the invitee row: an invitee who answered meanwhile gets no
+            # new link (and an answer waits until the link exists, then deletes it).
+            updated = Invitee.objects.filter(pk=invitee.pk, responded=False).update(
                 invited=True,
                 reminders=invitee.reminders + (1 if reminder else 0),
+            )
+            if not updated:
+                continue
+            issued = issue_link(invitee=invitee)
+            link = base_url.rstrip("/") + reverse("respondent:respond", args=[issued.token])
+            body = invitation_body(
+                wave=wave,
+                organisations=organisations,
+                link=link,
+                code=issued.code,
+                texts=texts.get(invitee.organisation_id),
+                reminder=reminder,
             )
             EmailMessage(
                 subject, body, settings.DEFAULT_FROM_EMAIL, [invitee.email], connection=connection
@@ -518,39 +714,130 @@ def send_invitations(
     return sent
 
 
+@dataclass(frozen=True)
+class Letter:
+    """A printable invitation: the addressee, and the text with a new link and its code."""
+
+    email: str
+    body: str
+
+
+def issue_letters(*, actor: Any, wave: Wave, base_url: str) -> list[Letter]:
+    """Printable invitations for the actor's own organisations' invitees who have not
+    answered: each gets a new link and answer code (earlier links keep working)."""
+    if wave.status != WaveStatus.OPEN:
+        raise ValidationError({"__all__": _("Invitations go out only while the survey is open.")})
+    orgs = get_scope(actor).orgs_with_role(Role.COORDINATOR)
+    if not orgs & {o.pk for o in participants(wave)}:
+        raise PermissionDenied(_("Only the participating organisations' coordinators may do this."))
+    organisations = [o.name for o in participants(wave)]
+    texts = {t.organisation_id: t for t in SurveyTexts.objects.filter(organisation_id__in=orgs)}
+    letters = []
+    with transaction.atomic():
+        invitees = list(
+            Invitee.objects.select_for_update()
+            .filter(wave=wave, organisation_id__in=orgs, responded=False)
+            .order_by("email")
+        )
+        for invitee in invitees:
+            issued = issue_link(invitee=invitee)
+            link = base_url.rstrip("/") + reverse("respondent:respond", args=[issued.token])
+            body = invitation_body(
+                wave=wave,
+                organisations=organisations,
+                link=link,
+                code=issued.code,
+                texts=texts.get(invitee.organisation_id),
+                reminder=invitee.invited,
+            )
+            letters.append(Letter(email=invitee.email, body=body))
+        Invitee.objects.filter(pk__in=[i.pk for i in invitees]).update(invited=True)
+        audit.record(
+            actor=actor, action=AuditAction.UPDATE, obj=wave, details={"letters": len(letters)}
+        )
+    return letters
+
+
 # --- Answers -----------------------------------------------------------------------
 
 
+def _check_answering(wave: Wave) -> None:
+    if wave.status != WaveStatus.OPEN:
+        raise SurveyClosed
+    if wave.deadline is not None and timezone.localdate() > wave.deadline:
+        raise SurveyClosed
+
+
+def _unavailable(hashed: str) -> LinkUnavailable:
+    """Why a hash that is no working link does not work: expired, used or unknown."""
+    used = UsedToken.objects.select_related("wave").filter(hash=hashed).first()
+    if used is None:
+        return TokenInvalid()
+    try:
+        _check_answering(used.wave)
+    except SurveyClosed as closed:
+        return closed
+    return TokenUsed()
+
+
 def wave_for_token(token: str) -> Wave:
-    invitee = (
-        Invitee.objects.select_related("wave", "wave__questionnaire")
-        .filter(token_hash=token_hash(token))
+    """The wave a working link leads to; else raises TokenInvalid, TokenUsed or
+    SurveyClosed (closed or past its last day)."""
+    hashed = token_hash(token)
+    row = (
+        InviteeToken.objects.select_related("wave", "wave__questionnaire")
+        .filter(token_hash=hashed)
         .first()
     )
-    if invitee is None or invitee.responded:
+    if row is None:
+        raise _unavailable(hashed)
+    _check_answering(row.wave)
+    return row.wave
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What the thank-you page may know: the random id of the respondent's
+    organisation's texts (no token, no invitee)."""
+
+    texts: uuid.UUID | None
+
+
+def _consume(*, wave: Wave, invitee_id: Any, answers: dict[str, Any], source: str) -> None:
+    """Mark the invitee answered, retire all its links and buffer the answers."""
+    updated = Invitee.objects.filter(pk=invitee_id, responded=False).update(responded=True)
+    if updated != 1:
         raise TokenUsed
-    if invitee.wave.status != WaveStatus.OPEN:
-        raise SurveyClosed
-    return invitee.wave
+    spent = list(
+        InviteeToken.objects.filter(invitee_id=invitee_id).values_list("token_hash", "code_hash")
+    )
+    UsedToken.objects.bulk_create(
+        [UsedToken(hash=h, wave=wave) for pair in spent for h in pair], ignore_conflicts=True
+    )
+    buffer.secure_delete()
+    InviteeToken.objects.filter(invitee_id=invitee_id).delete()
+    buffer.add(wave=wave, answers=answers, source=source)
 
 
-def submit_response(*, token: str, raw_answers: dict[str, Any]) -> None:
-    """Store one response and consume the token in the same transaction.
+def submit_response(*, token: str, raw_answers: dict[str, Any]) -> Submitted:
+    """Consume the link and buffer the answers in one transaction.
 
-    The response keeps no reference to the token or invitee, no time and no IP
-    address; a second submission with the same token stores nothing."""
+    The buffered response keeps no reference to the token or invitee, no time and no IP
+    address; every link of the invitee is deleted (only its hash stays, with the wave, to
+    say "already used"), so a second submission with any of them stores nothing."""
+    hashed = token_hash(token)
     with transaction.atomic():
-        invitee = (
-            Invitee.objects.select_for_update()
-            .select_related("wave", "wave__questionnaire")
-            .filter(token_hash=token_hash(token), responded=False)
-            .first()
-        )
-        if invitee is None:
-            raise TokenUsed
-        wave = invitee.wave
-        if wave.status != WaveStatus.OPEN:
-            raise SurveyClosed
+        wave_id = InviteeToken.objects.filter(token_hash=hashed).values_list("wave_id", flat=True)
+        first = wave_id.first()
+        if first is None:
+            raise _unavailable(hashed)
+        # The wave row first (as close_wave does), then the link: submissions of one wave
+        # take turns, so a batch is written exactly once.
+        wave = _lock_wave(first)
+        row = InviteeToken.objects.select_for_update().filter(token_hash=hashed).first()
+        if row is None:
+            raise _unavailable(hashed)
+        _check_answering(wave)
         questionnaire = load_questionnaire(wave.questionnaire.document)
         try:
             answers = qn.validate_answers(
@@ -560,45 +847,114 @@ def submit_response(*, token: str, raw_answers: dict[str, Any]) -> None:
             )
         except qn.AnswerError as error:
             raise ValidationError(error.errors) from error
-        updated = Invitee.objects.filter(pk=invitee.pk, responded=False).update(
-            responded=True, token_hash=unusable_hash()
-        )
-        if updated != 1:
-            raise TokenUsed
-        Response.objects.create(wave=wave, answers=answers, source="web")
+        organisation_id = Invitee.objects.filter(pk=row.invitee_id).values_list(
+            "organisation_id", flat=True
+        )[0]
+        _consume(wave=wave, invitee_id=row.invitee_id, answers=answers, source="web")
+        from samverkan.surveys.drafts import discard_draft
+
+        # A draft saved on this link goes with the submission. Drafts on the invitee's other
+        # links cannot be found without those links; they stay sealed until the close.
+        discard_draft(token=token)
+        texts = texts_for(organisation_id)
+    return Submitted(texts=texts.uid if texts is not None else None)
+
+
+RESPONSE_ALIASES = {
+    "svarskod": "code",
+    "kod": "code",
+    "answer code": "code",
+    "answer_code": "code",
+}
+CODE_COLUMN = "code"
 
 
 @transaction.atomic
 def import_responses(*, actor: Any | None, wave: Wave, rows: Sequence[Row]) -> int:
-    """Responses collected on paper or in another tool, validated against the wave's
-    questionnaire. All rows or none."""
-    questionnaire = load_questionnaire(wave.questionnaire.document)
-    municipalities = [municipality_value(o) for o in participants(wave)]
+    """Answers given on paper, each row with the respondent's answer code, validated
+    against the wave's questionnaire; only while the wave is open. Each code is consumed
+    as a web submission consumes its link: the invitee is marked answered, their links
+    stop working and the answers go through the buffer. All rows or none; unknown, used
+    or repeated codes are row errors. ``actor`` None is the operator on the command line;
+    a coordinator imports the forms of their own organisations' invitees."""
+    if actor is not None and not (
+        get_scope(actor).orgs_with_role(Role.COORDINATOR) & {o.pk for o in participants(wave)}
+    ):
+        raise PermissionDenied(_("Only the participating organisations' coordinators may do this."))
+    locked = _lock_wave(wave)
+    if locked.status != WaveStatus.OPEN:
+        raise ValidationError(
+            {"__all__": _("Paper answers can be imported only while the survey is open.")}
+        )
+    questionnaire = load_questionnaire(locked.questionnaire.document)
+    municipalities = [municipality_value(o) for o in participants(locked)]
+    own = get_scope(actor).orgs_with_role(Role.COORDINATOR) if actor is not None else None
     problems: list[Problem] = []
-    valid: list[dict[str, Any]] = []
+    hashes = {
+        row.number: code_hash(row.values.get(CODE_COLUMN, ""))
+        for row in rows
+        if normalise_code(row.values.get(CODE_COLUMN, ""))
+    }
+    links = {
+        t.code_hash: t
+        for t in InviteeToken.objects.filter(
+            wave=locked, code_hash__in=hashes.values()
+        ).select_related("invitee")
+    }
+    used = set(
+        UsedToken.objects.filter(wave=locked, hash__in=hashes.values()).values_list(
+            "hash", flat=True
+        )
+    )
+    valid: list[tuple[Any, dict[str, Any]]] = []
+    seen: set[Any] = set()
     for row in rows:
-        try:
-            valid.append(
-                qn.validate_answers(questionnaire, row.values, municipalities=municipalities)
+        hashed = hashes.get(row.number)
+        link = links.get(hashed) if hashed else None
+        if hashed is None:
+            problems.append(
+                Problem(row.number, "svarskod", _("missing or not a valid answer code."))
             )
+        elif hashed in used:
+            problems.append(Problem(row.number, "svarskod", _("the answer code has been used.")))
+        elif link is None:
+            problems.append(
+                Problem(row.number, "svarskod", _("no invitee of this survey has this code."))
+            )
+        elif own is not None and link.invitee.organisation_id not in own:
+            problems.append(
+                Problem(
+                    row.number,
+                    "svarskod",
+                    _("the code belongs to another organisation's invitee."),
+                )
+            )
+        elif link.invitee_id in seen:
+            problems.append(
+                Problem(row.number, "svarskod", _("another row has a code of the same invitee."))
+            )
+        values = {k: v for k, v in row.values.items() if k != CODE_COLUMN}
+        try:
+            answers = qn.validate_answers(questionnaire, values, municipalities=municipalities)
         except qn.AnswerError as error:
             problems.extend(
                 Problem(row.number, field, message) for field, message in error.errors.items()
             )
+            continue
+        if link is not None:
+            seen.add(link.invitee_id)
+            valid.append((link.invitee_id, answers))
     if not rows:
         problems.append(Problem(None, None, _("The file has no responses.")))
     if problems:
         raise TableError(problems)
-    # Random ids and no time: imported responses cannot be told from each other by order.
-    Response.objects.bulk_create(
-        [Response(wave=wave, answers=answers, source="import") for answers in valid],
-        batch_size=2000,
-    )
+    for invitee_id, answers in valid:
+        _consume(wave=locked, invitee_id=invitee_id, answers=answers, source="paper")
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,
-        obj=wave,
-        details={"responses_imported": len(valid)},
+        obj=locked,
+        details={"paper_responses_imported": len(valid)},
     )
     return len(valid)
 

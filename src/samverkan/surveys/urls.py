@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samverkan.surveys import views
+from samverkan.surveys import coordinator_views, views
 
 app_name = "surveys"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("<uuid:pk>/stang/", views.wave_close, name="wave_close"),
     path("<uuid:pk>/inbjudna/", views.invitee_import, name="invitee_import"),
     path("<uuid:pk>/utskick/", views.send_invitations, name="send_invitations"),
+    path("<uuid:pk>/texter/", coordinator_views.wave_texts, name="wave_texts"),
+    path("<uuid:pk>/pappersenkater/", coordinator_views.paper_import, name="paper_import"),
+    path("<uuid:pk>/brev/", coordinator_views.letters, name="letters"),
     path("<uuid:pk>/resultat/", views.results, name="results"),
     path("<uuid:pk>/resultat.<str:fmt>", views.results_export, name="results_export"),
     path("<uuid:pk>/rapport.pdf", views.report_pdf, name="report_pdf"),

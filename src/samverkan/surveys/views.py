@@ -465,10 +465,8 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
 
     try:
         wave = services.wave_for_token(token)
-    except services.TokenUsed:
-        return render(request, "surveys/respond_unavailable.html", {"reason": "used"}, status=410)
-    except services.SurveyClosed:
-        return render(request, "surveys/respond_unavailable.html", {"reason": "closed"}, status=410)
+    except services.LinkUnavailable as unavailable:
+        return _unavailable(request, unavailable)
     questionnaire = wave_questionnaire(wave)
     count = len(questionnaire.sections)
     errors: dict[str, str] = {}
@@ -492,28 +490,21 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             if saving:
                 drafts.save_draft(token=token, raw_answers=submitted)
             elif not language:
-                services.submit_response(token=token, raw_answers=submitted)
+                submitted_to = services.submit_response(token=token, raw_answers=submitted)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 errors = {k: v[0] for k, v in error.message_dict.items()}
             else:
                 problem = error.messages[0]
-        except services.TokenUsed:
-            return render(
-                request, "surveys/respond_unavailable.html", {"reason": "used"}, status=410
-            )
-        except services.SurveyClosed:
-            return render(
-                request, "surveys/respond_unavailable.html", {"reason": "closed"}, status=410
-            )
+        except services.LinkUnavailable as unavailable:
+            return _unavailable(request, unavailable)
         else:
             if saving and action == "autosave":
                 return HttpResponse(status=204)
             if saving:
                 return redirect(f"{request.path}?sparat=1&del={part}")
             if not language:
-                drafts.discard_draft(token=token)  # saved answers never outlive the response
-                return redirect("respondent:thanks")
+                return _thanks_redirect(submitted_to)
     else:
         draft = drafts.load_draft(token=token)
         if draft:
@@ -547,6 +538,30 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+def _unavailable(request: HttpRequest, unavailable: services.LinkUnavailable) -> HttpResponse:
+    """The page for a link that does not lead to the form: unknown (404), already used
+    (410) or expired (410)."""
+    return render(
+        request,
+        "surveys/respond_unavailable.html",
+        {"reason": unavailable.reason},
+        status=unavailable.status,
+    )
+
+
+def _thanks_redirect(submitted: services.Submitted) -> HttpResponse:
+    """To the thank-you page, naming only the random id of the respondent's
+    organisation's texts (never the token)."""
+    from django.urls import reverse
+
+    url = reverse("respondent:thanks")
+    if submitted.texts is not None:
+        url += f"?t={submitted.texts}"
+    return redirect(url)
+
+
+@never_cache
 @require_GET
 def thanks(request: HttpRequest) -> HttpResponse:
-    return render(request, "surveys/thanks.html")
+    texts = selectors.survey_texts_by_uid(uid=request.GET.get("t", ""))
+    return render(request, "surveys/thanks.html", {"texts": texts})

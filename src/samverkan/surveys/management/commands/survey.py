@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from samverkan.core.tabular import TableError, read_table
@@ -18,7 +19,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        imp = sub.add_parser("import-responses", help="Import responses (CSV or XLSX).")
+        imp = sub.add_parser(
+            "import-responses",
+            help="Import paper answers (CSV or XLSX) with each form's answer code (svarskod) "
+            "into an open wave.",
+        )
         imp.add_argument("wave", help="The wave's short name (slug).")
         imp.add_argument("file", type=Path)
         res = sub.add_parser("results", help="Print the results of a wave.")
@@ -39,15 +44,24 @@ class Command(BaseCommand):
             if not path.exists():
                 raise CommandError(f"Filen {path} finns inte.")
             try:
-                rows = read_table(path.read_bytes(), path.name, aliases={}, required=())
+                rows = read_table(
+                    path.read_bytes(),
+                    path.name,
+                    aliases=services.RESPONSE_ALIASES,
+                    required=(services.CODE_COLUMN,),
+                )
                 count = services.import_responses(actor=None, wave=wave, rows=rows)
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
             except TableError as error:
                 for problem in error.problems[:200]:
                     self.stderr.write(str(problem))
                 raise CommandError(
                     f"Inget importerades: {len(error.problems)} fel i filen."
                 ) from error
-            self.stdout.write(self.style.SUCCESS(f"{count} svar importerades till {wave.name}."))
+            self.stdout.write(
+                self.style.SUCCESS(f"{count} pappersenkäter importerades till {wave.name}.")
+            )
             return
         if wave.status != WaveStatus.CLOSED:
             raise CommandError(
