@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import logging
+from datetime import date
 from typing import Any
 
 import pytest
@@ -397,7 +398,7 @@ def test_demo_loader_uses_links_and_the_buffer(world: Any) -> None:
         partner=partner,
         slug="demo-prov",
         name="Demo",
-        period="de senaste tolv månaderna",
+        period=(date(2025, 1, 1), date(2025, 12, 31)),
         invitees_per_org=20,
         level=0.5,
         rng=random.Random(3),

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from test_drafts import _open_wave, complete
 
-from samverkan.surveys.models import Response, ResponseDraft
+from samverkan.surveys.models import BufferedResponse, Response, ResponseDraft
 
 pytestmark = pytest.mark.django_db
 
@@ -82,4 +82,4 @@ def test_the_language_switch_posts_the_answers_back(world: Any, settings: Any, c
     sent = client.post(
         f"/enkat/svar/{token}/", {**complete(), "switch_language": "xx", "action": "submit"}
     )
-    assert sent.status_code == 302 and Response.objects.count() == 1
+    assert sent.status_code == 302 and BufferedResponse.objects.count() == 1
