@@ -178,8 +178,11 @@ def planted(world: Any, settings: Any) -> Any:
         slug="enkat",
         questionnaire=questionnaire,
         partners=[world.orgs["norrkoping"]],
-        reference_period="2026",
+        reference_period="2025",
     )
+    # Results are published after the close.
+    survey_services.open_wave(actor=coordinator, wave=wave)
+    survey_services.close_wave(actor=coordinator, wave=wave)
     # The counterpart of Linköping's match, and a survey municipality.
     world.orgs["norrkoping"].name = HOSTILE[0]
     world.orgs["norrkoping"].save()
