@@ -38,8 +38,12 @@ def wave_results(*, wave: Wave, language: str = "sv") -> Results:
         responded=responded,
         previous=previous,
         any_label=_any_label(language),
+        few_threshold=int(getattr(settings, FEW_THRESHOLD_SETTING, 3)),
     )
     return analyse(inputs)
+
+
+FEW_THRESHOLD_SETTING = "SURVEYS_FEW_THRESHOLD"
 
 
 def _any_label(language: str) -> str:
@@ -48,6 +52,10 @@ def _any_label(language: str) -> str:
 
 
 def indicator_chart(indicators: list[Indicator], *, title: str, weighted: bool) -> str:
+    """Bars of the overall figures; weighted bars when the wave is weighted, and the
+    title then says so ("viktade")."""
+    if weighted and any(i.overall.weighted_share is not None for i in indicators):
+        title = f"{title} ({gettext('weighted')})"
     bars = []
     for indicator in indicators:
         e = indicator.overall
@@ -78,6 +86,8 @@ RESULT_COLUMNS = [
     "weighted_low",
     "weighted_high",
     "suppressed",
+    "fewer_than_t_hits",
+    "fewer_than_t_non_hits",
 ]
 
 
@@ -85,11 +95,13 @@ def results_rows(result: Results) -> list[list[str]]:
     """One row per published figure (columns: RESULT_COLUMNS); suppressed figures are
     empty and marked."""
     table: list[list[str]] = []
-    for section, indicators in (
+    sections: list[tuple[str, list[Indicator]]] = [
         ("exposure", result.exposure),
         ("consequences", result.consequences),
         ("reporting", result.reporting),
-    ):
+    ]
+    sections += [(item.key, item.indicators) for item in result.items]
+    for section, indicators in sections:
         for indicator in indicators:
             rows = [("all", indicator.overall)] + [
                 (dimension, e) for dimension, estimates in indicator.by.items() for e in estimates
@@ -111,6 +123,8 @@ def results_rows(result: Results) -> list[list[str]]:
                         _fmt(e.weighted_low),
                         _fmt(e.weighted_high),
                         "1" if e.suppressed else "0",
+                        "1" if e.few_hits else "0",
+                        "1" if e.few_non_hits else "0",
                     ]
                 )
     return table
@@ -156,6 +170,10 @@ def report_context(*, wave: Wave, result: Results) -> dict[str, Any]:
         "reporting_chart": indicator_chart(
             result.reporting, title=gettext("Reported to"), weighted=False
         ),
+        "item_charts": [
+            (item, indicator_chart(item.indicators, title=item.label, weighted=weighted))
+            for item in result.items
+        ],
     }
 
 
