@@ -18,6 +18,7 @@ the indicator) until no respondent's answer is forced.
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -821,6 +822,11 @@ def _moves(
     for keys in structure.exactly_one + structure.at_most_one + structure.at_least_one:
         for key in keys:
             siblings[key] += [k for k in keys if k != key]
+    for option, others in structure.exclusive:
+        siblings[option] += [k for k in others if k not in siblings[option]]
+        for other in others:
+            if option not in siblings[other]:
+                siblings[other].append(option)
 
     def moves(target: Any, side: str) -> list[dict[int, int]]:
         key, a = target
@@ -888,9 +894,12 @@ def _escalate(data: _Data, state: _State, found: set[Any]) -> None:
         if key not in state.suppressed:
             state.suppressed.add(key)
             return
-        siblings = [s.key for s in data.specs if s.section == spec.section]
-        if any(s not in state.suppressed for s in siblings):
-            state.suppressed.update(siblings)
+        # Still given away once hidden: its siblings (e.g. the other options of a single
+        # choice, which sum to the group) tell it; hide the smallest shown sibling next.
+        siblings = [s.key for s in data.specs if s.section == spec.section and s.key != key]
+        shown = [s for s in siblings if s not in state.suppressed]
+        if shown:
+            state.suppressed.add(min(shown, key=lambda s: (sum(data.hits[s]), s)))
             return
         if spec.population in data.by_key:
             cut(spec.population, atoms)
@@ -903,6 +912,7 @@ def _escalate(data: _Data, state: _State, found: set[Any]) -> None:
 
 def _protect(data: _Data) -> dict[str, Indicator]:
     state = _State()
+    deadline = time.monotonic() + data.inputs.check_budget
     for _ in range(50 * max(1, len(data.specs))):
         published = _publish(data, state)
         if state.everything:
@@ -912,7 +922,9 @@ def _protect(data: _Data) -> dict[str, Indicator]:
             model,
             moves=_moves(data, var),
             time_limit=data.inputs.check_time_limit,
-            budget=data.inputs.check_budget,
+            # Out of time, every side the solver has not settled counts as given away, so
+            # the loop hides more rather than publishing anything unchecked.
+            budget=max(0.5, deadline - time.monotonic()),
         )
         if not found:
             return published
