@@ -875,7 +875,15 @@ def _escalate(data: _Data, state: _State, found: set[Any]) -> None:
             continue  # the parent's own disclosure is the cause; it is cut back first
         by_key[key].append(atom)
 
+    touched: set[str] = set()
+    touched_sections: set[str] = set()
+
     def cut(key: str, atoms: list[tuple[str, ...]]) -> None:
+        # One step per indicator and round: a key cut back in this round (itself or as a
+        # sibling) waits for the next check before it is cut further.
+        if key in touched:
+            return
+        touched.add(key)
         spec = data.by_key[key]
         if data.weighted(spec) and key not in state.weighted_off:
             state.weighted_off.add(key)
@@ -896,10 +904,15 @@ def _escalate(data: _Data, state: _State, found: set[Any]) -> None:
             return
         # Still given away once hidden: its siblings (e.g. the other options of a single
         # choice, which sum to the group) tell it; hide the smallest shown sibling next.
+        if spec.section in touched_sections:
+            return  # a sibling was hidden this round; check again first
         siblings = [s.key for s in data.specs if s.section == spec.section and s.key != key]
         shown = [s for s in siblings if s not in state.suppressed]
         if shown:
-            state.suppressed.add(min(shown, key=lambda s: (sum(data.hits[s]), s)))
+            smallest = min(shown, key=lambda s: (sum(data.hits[s]), s))
+            state.suppressed.add(smallest)
+            touched.add(smallest)
+            touched_sections.add(spec.section)
             return
         if spec.population in data.by_key:
             cut(spec.population, atoms)
