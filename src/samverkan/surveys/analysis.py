@@ -838,6 +838,28 @@ def _moves(
         for other in siblings.get(key, []):
             if (other, a) in var:
                 out.append({var[(key, a)]: sign, var[(other, a)]: -sign})
+        if not data.by_key[key].breakdowns:
+            # Only the overall figure is published: a hit may move to any atom with the same
+            # weight (with weighting: the same stratum), alone or swapped with a sibling.
+            partners = [
+                b
+                for b in data.atoms
+                if b != a and (not data.weighting.enabled or b[:3] == a[:3]) and (key, b) in var
+            ]
+            for b in partners:
+                out.append({var[(key, a)]: sign, var[(key, b)]: -sign})
+                for other in siblings.get(key, []):
+                    if (other, a) in var and (other, b) in var:
+                        out.append(
+                            {
+                                var[(key, a)]: sign,
+                                var[(other, a)]: -sign,
+                                var[(key, b)]: -sign,
+                                var[(other, b)]: sign,
+                            }
+                        )
+                if len(out) >= 120:
+                    return out
         for d in varied:
             rest_a = a[:d] + a[d + 1 :]
             for b in rests[d][rest_a]:
