@@ -512,7 +512,7 @@ class _Data:
         self.categories: dict[str, list[str]] = {}
         for d_index, dim in enumerate(self.dims):
             found = list(dict.fromkeys(atom[d_index] for atom in self.atoms if atom[d_index]))
-            ordered = [c for c in self.labels.get(dim, {}) if c in found or dim != "municipality"]
+            ordered = list(self.labels.get(dim, {}))
             ordered += [c for c in found if c not in ordered]
             self.categories[dim] = ordered
         self._members: dict[str, list[bool]] = {}
