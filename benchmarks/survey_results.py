@@ -9,10 +9,15 @@ marks those invitees as responded, then times in the same run:
 * ``reporting.wave_results`` (weights, estimates, suppression), median of 3;
 * ``reporting.render_pdf`` of that result, once.
 
+With ``--analyse N [N ...]`` it instead times ``analysis.analyse`` alone (the pure function,
+attacker check included) on waves of N demo-like respondents in three municipalities,
+weighted and unweighted, without a database.
+
 Uses a throw-away SQLite database under a temporary ``SAMVERKAN_VAR_DIR``; set
 ``DATABASE_URL`` to measure PostgreSQL instead (it creates its rows in that database).
 
     .venv/bin/python benchmarks/survey_results.py [--invitees N] [--responses N]
+    .venv/bin/python benchmarks/survey_results.py --analyse 500 2000
 """
 
 from __future__ import annotations
@@ -49,12 +54,74 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     return min(samples), statistics.median(samples), result
 
 
+def time_analyse(sizes: list[int], seed: int, budget: float | None) -> None:
+    """``analyse()`` with the attacker check for demo-like waves of the given sizes."""
+    import django
+
+    django.setup()
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from samverkan.demo.surveys import _answers
+    from samverkan.surveys import questionnaire as qn
+    from samverkan.surveys.analysis import Inputs, analyse
+
+    questionnaire = qn.load_default()
+    municipalities = ["norrby", "soderby", "vasterby"]
+    print("analyse() with the attacker check, seconds (one run each)")
+    for size in sizes:
+        rng = random.Random(seed)
+        answers = []
+        for index in range(size):
+            elected = index % 5 == 0
+            invitee = SimpleNamespace(
+                role="elected" if elected else "employee",
+                gender=rng.choice(["woman", "man"]),
+                age_band=rng.choice(
+                    ["under_30", "30_49", "50_64", "65_plus" if elected else "50_64"]
+                ),
+            )
+            raw = _answers(rng, invitee, rng.choice(municipalities), 1.0)  # type: ignore[arg-type]
+            answers.append(qn.validate_answers(questionnaire, raw, municipalities=municipalities))
+        strata = Counter((a["municipality"], a["role"], a["gender"]) for a in answers)
+        invited = {s: n + n // 4 + 1 for s, n in strata.items()}
+        for weighted in (False, True):
+            inputs = Inputs(
+                questionnaire=questionnaire,
+                answers=answers,
+                min_cell_size=5,
+                municipality_labels={m: m.title() for m in municipalities},
+                population=invited if weighted else None,
+                invited=invited,
+                responded=dict(strata),
+                **({"check_budget": budget} if budget else {}),
+            )
+            start = time.perf_counter()
+            result = analyse(inputs)
+            elapsed = time.perf_counter() - start
+            shown = sum(
+                1
+                for indicator in result.exposure + result.consequences + result.reporting
+                for e in [indicator.overall, *(x for es in indicator.by.values() for x in es)]
+                if e.exact
+            )
+            print(
+                f"{size} respondents, {'weighted' if weighted else 'unweighted'}: "
+                f"{elapsed:.1f} s ({shown} exact figures in exposure/consequences/reporting)"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invitees", type=int, default=25_000)
     parser.add_argument("--responses", type=int, help="default: one per invitee")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--analyse", type=int, nargs="+", metavar="N")
+    parser.add_argument("--budget", type=float, help="seconds for the attacker check")
     args = parser.parse_args()
+    if args.analyse:
+        time_analyse(args.analyse, args.seed, args.budget)
+        return
     wanted = min(args.responses or args.invitees, args.invitees)
 
     import django

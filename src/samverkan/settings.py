@@ -376,6 +376,9 @@ AUDIT_PURPOSE_MINUTES = env_int("SAMVERKAN_PURPOSE_MINUTES", 15)
 # Surveys: submitted answers wait, encrypted, until this many (never fewer than the wave's
 # smallest group shown) can be written together in random order.
 SURVEY_RESPONSE_BATCH = env_int("SAMVERKAN_SURVEY_RESPONSE_BATCH", 10)
+# Surveys: a published group where fewer than this many gave (or did not give) an answer
+# shows "färre än t" instead of a share, so that no "0 %" or "100 %" reveals members' answers.
+SURVEYS_FEW_THRESHOLD = env_int("SAMVERKAN_SURVEYS_FEW_THRESHOLD", 3)
 
 # ROS map: a tile server URL template such as https://tiles.example/{z}/{x}/{y}.png; empty
 # means no background tiles (the map then shows premises on a plain background).

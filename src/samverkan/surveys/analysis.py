@@ -1,32 +1,52 @@
 """Survey results: prevalences with confidence intervals, differences, consequences,
-reporting, trends and response rates, with small-group protection applied to
-everything that is published. Pure computation: no Django.
+reporting, every other analysed closed item, trends and response rates, with disclosure
+control applied to everything that is published. Pure computation: no Django.
 
 The output is plain data (``as_dict()``) shared by the dashboard, the PDF, the CSV and
-JSON exports and the API, so every channel publishes exactly the same numbers.
+JSON exports and the API, so every channel publishes exactly the same numbers. Every
+published share, bound and difference is rounded here, at the source, to 0.001 (0.1
+percentage point); intervals, differences and p-values are computed from the rounded
+shares, so they carry nothing beyond the shares and the group sizes (ADR 0010).
+
+Protection (ADR 0010): groups below ``k`` are hidden (never exactly one per breakdown);
+a figure where fewer than ``t`` respondents gave, or did not give, the answer is published
+only as "fewer than t" (whatever the true count, 0 included); then the whole linked set is
+handed to the attacker check in :mod:`samverkan.surveys.disclosure`, and more is hidden
+(weighted figures of the indicator, then breakdown categories, then all breakdowns, then
+the indicator) until no respondent's answer is forced.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any
 
+from samverkan.surveys import disclosure, stats
 from samverkan.surveys import questionnaire as qn
-from samverkan.surveys import stats
-from samverkan.surveys.suppression import suppress, suppress_breakdown
+from samverkan.surveys.suppression import suppress_breakdown
 
 DIMENSIONS = ("municipality", "role", "gender", "age_band")
 ANY = "any"
+DECIMALS = 3  # published precision of shares, bounds and differences (0.1 percentage point)
+HALF = 0.5 * 10**-DECIMALS
+FEW_THRESHOLD = 3  # default t: counts below t are published as "fewer than t"
 
 Stratum = tuple[str, str, str]  # municipality, role, gender
 
 
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, DECIMALS)
+
+
 @dataclass(frozen=True)
 class Estimate:
-    """One published figure. ``suppressed`` figures carry no numbers at all."""
+    """One published figure. ``suppressed`` figures carry no numbers at all; figures with
+    ``few_hits`` (fewer than t gave the answer) or ``few_non_hits`` (fewer than t did not)
+    carry only the group size."""
 
     category: str
     label: str
@@ -38,6 +58,12 @@ class Estimate:
     weighted_low: float | None = None
     weighted_high: float | None = None
     suppressed: bool = False
+    few_hits: bool = False
+    few_non_hits: bool = False
+
+    @property
+    def exact(self) -> bool:
+        return not self.suppressed and self.share is not None
 
 
 @dataclass(frozen=True)
@@ -49,6 +75,7 @@ class Comparison:
     high: float | None
     p_value: float | None
     suppressed: bool = False
+    p_adjusted: float | None = None  # Holm, within the indicator's comparisons
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,21 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class ItemResult:
+    """A closed item beyond exposure, consequences and reporting (perpetrators, channels,
+    reasons for not reporting, worry, support needed, background items), one indicator per
+    option (a matrix: per row). ``population`` is "respondents", "exposed", "subset" (a
+    background condition such as the role) or the key of the indicator whose hits form the
+    population (e.g. ``reported_to__nobody``)."""
+
+    key: str
+    label: str
+    population: str
+    n: int | None
+    indicators: list[Indicator]
+
+
+@dataclass(frozen=True)
 class ResponseRate:
     municipality: str
     role: str
@@ -69,6 +111,23 @@ class ResponseRate:
     invited: int
     responded: int | None
     rate: float | None
+    few_responded: bool = False
+    few_non_responded: bool = False
+
+
+METHODS_UNWEIGHTED = {
+    "precision": "0.001",
+    "interval": "wilson",
+    "difference": "newcombe_pooled_z",
+    "adjustment": "holm",
+    "trend": "unweighted_independent_samples",
+    "finite_population_correction": "not_applied",
+}
+METHODS_WEIGHTED = {
+    **METHODS_UNWEIGHTED,
+    "interval": "wilson_kish",
+    "difference": "kish_design_effect_wald",
+}
 
 
 @dataclass(frozen=True)
@@ -84,9 +143,57 @@ class Results:
     consequences: list[Indicator]
     reporting: list[Indicator]
     exposed_respondents: int | None
+    few_threshold: int = FEW_THRESHOLD
+    items: list[ItemResult] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Results:
+        """The Results that :meth:`as_dict` (or its JSON) came from."""
+
+        def comparison(d: Mapping[str, Any] | None) -> Comparison | None:
+            return None if d is None else Comparison(**d)
+
+        def indicator(d: Mapping[str, Any]) -> Indicator:
+            return Indicator(
+                key=d["key"],
+                label=d["label"],
+                overall=Estimate(**d["overall"]),
+                by={dim: [Estimate(**e) for e in es] for dim, es in d["by"].items()},
+                municipality_differences=[
+                    Comparison(**c) for c in d.get("municipality_differences", [])
+                ],
+                trend=comparison(d.get("trend")),
+            )
+
+        return cls(
+            respondents=data["respondents"],
+            min_cell_size=data["min_cell_size"],
+            weighted=data["weighted"],
+            unweighted_respondents=data["unweighted_respondents"],
+            empty_strata=list(data["empty_strata"]),
+            labels={k: dict(v) for k, v in data["labels"].items()},
+            response_rates=[ResponseRate(**r) for r in data["response_rates"]],
+            exposure=[indicator(i) for i in data["exposure"]],
+            consequences=[indicator(i) for i in data["consequences"]],
+            reporting=[indicator(i) for i in data["reporting"]],
+            exposed_respondents=data["exposed_respondents"],
+            few_threshold=data.get("few_threshold", FEW_THRESHOLD),
+            items=[
+                ItemResult(
+                    key=i["key"],
+                    label=i["label"],
+                    population=i["population"],
+                    n=i["n"],
+                    indicators=[indicator(x) for x in i["indicators"]],
+                )
+                for i in data.get("items", [])
+            ],
+            methods=dict(data.get("methods", {})),
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +208,11 @@ class Inputs:
     responded: Mapping[Stratum, int] = field(default_factory=dict)
     previous: tuple[qn.Questionnaire, Sequence[Mapping[str, Any]]] | None = None
     any_label: str = "Any form of exposure"
+    few_threshold: int = FEW_THRESHOLD
+    check_time_limit: float = 2.0  # seconds per solver call of the attacker check
+    check_budget: float = (
+        20.0  # seconds per run of the attacker check; open sides then count as disclosed
+    )
 
 
 def _text(text: Mapping[str, str] | None, lang: str) -> str:
@@ -111,6 +223,24 @@ def _text(text: Mapping[str, str] | None, lang: str) -> str:
 
 def _strata_items(questionnaire: qn.Questionnaire) -> dict[str, qn.Item]:
     return {item.stratum: item for item in questionnaire.items if item.stratum}
+
+
+def _given(item: qn.Item, answer: Mapping[str, Any], row: str | None = None) -> set[str]:
+    """The option values an answer gives (normalised or raw; a matrix: for ``row``)."""
+    if item.type is qn.ItemType.MATRIX:
+        value = answer.get(item.matrix_key(row or ""))
+        if value is None:
+            whole = answer.get(item.id)
+            value = whole.get(row) if isinstance(whole, Mapping) else None
+    else:
+        value = answer.get(item.id)
+    if isinstance(value, str):
+        if item.type is qn.ItemType.MULTIPLE:
+            return {part.strip() for part in value.split(";") if part.strip()}
+        return {value}
+    if isinstance(value, list | tuple | set | frozenset):
+        return {v for v in value if isinstance(v, str)}
+    return set()
 
 
 def _is_exposed(answer: Mapping[str, Any], analysis: Any) -> bool:
@@ -156,244 +286,948 @@ class _Weights:
         return self.by_stratum.get(self.stratum(answer), 1.0)
 
 
-@dataclass
-class _Population:
-    """A set of respondents with everything every indicator needs, computed once:
-    weights, the groups of each breakdown and which groups are hidden. Hiding the same
-    groups for every indicator keeps figures from being combined across indicators."""
-
-    answers: list[Mapping[str, Any]]
-    weights: list[float]
-    suppressed: bool
-    groups: dict[str, dict[str, list[int]]]  # dimension -> category -> answer indices
-    hidden: dict[str, set[str]]
-    labels: dict[str, dict[str, str]]
-
-    @classmethod
-    def build(
-        cls,
-        answers: Sequence[Mapping[str, Any]],
-        weights: _Weights,
-        inputs: Inputs,
-        labels: dict[str, dict[str, str]],
-    ) -> _Population:
-        k = inputs.min_cell_size
-        rows = list(answers)
-        items = _strata_items(inputs.questionnaire)
-        suppressed = len(rows) < k
-        groups: dict[str, dict[str, list[int]]] = {}
-        hidden: dict[str, set[str]] = {}
-        for dimension in DIMENSIONS:
-            if dimension not in items:
-                continue
-            item_id = items[dimension].id
-            found: dict[str, list[int]] = defaultdict(list)
-            for index, answer in enumerate(rows):
-                value = answer.get(item_id)
-                if isinstance(value, str) and value:
-                    found[value].append(index)
-            # Categories in the questionnaire's order, then any others found in the answers.
-            ordered = {c: found.get(c, []) for c in labels.get(dimension, {})}
-            for category, indices in found.items():
-                ordered.setdefault(category, indices)
-            counts = {c: len(indices) for c, indices in ordered.items()}
-            groups[dimension] = ordered
-            hidden[dimension] = set(counts) if suppressed else protected_categories(counts, k)
-        return cls(
-            answers=rows,
-            weights=[weights.weight(a) for a in rows] if weights.enabled else [],
-            suppressed=suppressed,
-            groups=groups,
-            hidden=hidden,
-            labels=labels,
-        )
-
-    def estimate(
-        self, category: str, label: str, indices: Sequence[int], hits: Sequence[bool], hide: bool
-    ) -> Estimate:
-        if hide or not indices:
-            return Estimate(category, label, None, suppressed=bool(indices) or hide)
-        values = [hits[i] for i in indices]
-        plain = stats.wilson(sum(values), len(values))
-        extra: dict[str, Any] = {}
-        if self.weights:
-            weighted = stats.weighted_proportion(values, [self.weights[i] for i in indices])
-            extra = {
-                "weighted_share": weighted.estimate,
-                "weighted_low": weighted.low,
-                "weighted_high": weighted.high,
-            }
-        return Estimate(
-            category, label, len(values), plain.estimate, plain.low, plain.high, **extra
-        )
-
-
-def protected_categories(counts: Mapping[str, int], k: int) -> set[str]:
-    """Categories of a breakdown to suppress: fewer than k, never exactly one, and the
-    suppressed categories together either empty or at least k."""
-    hidden = set(suppress_breakdown(dict(counts), k))
-    while hidden:
+def protected_categories(
+    counts: Mapping[str, int], k: int, forced: Sequence[str] | set[str] = ()
+) -> set[str]:
+    """Categories of a breakdown to hide: ``forced`` ones, those below k, never exactly one
+    with respondents, and the hidden categories together either empty or at least k."""
+    hidden = set(suppress_breakdown(dict(counts), k)) | (set(forced) & set(counts))
+    while True:
+        positive = [c for c in hidden if counts[c] > 0]
         total = sum(counts[c] for c in hidden)
-        if total == 0 or total >= k:
-            break
-        rest = sorted((n, c) for c, n in counts.items() if c not in hidden and n > 0)
-        if not rest:
-            break
-        hidden.add(rest[0][1])
-    return hidden
-
-
-def _indicator(key: str, label: str, population: _Population, test: Any) -> Indicator:
-    hits = [bool(test(a)) for a in population.answers]
-    everyone = range(len(hits))
-    overall = population.estimate("", "", everyone, hits, population.suppressed)
-    by: dict[str, list[Estimate]] = {}
-    for dimension, groups in population.groups.items():
-        names = population.labels.get(dimension, {})
-        by[dimension] = [
-            population.estimate(
-                category,
-                names.get(category, category),
-                indices,
-                hits,
-                category in population.hidden[dimension],
-            )
-            for category, indices in groups.items()
-        ]
-    differences: list[Comparison] = []
-    municipal = {e.category: e for e in by.get("municipality", [])}
-    for a, b in combinations(sorted(municipal), 2):
-        if (
-            municipal[a].suppressed
-            or municipal[b].suppressed
-            or not municipal[a].n
-            or not municipal[b].n
-        ):
-            differences.append(Comparison(a, b, None, None, None, None, suppressed=True))
-            continue
-        group_a = population.groups["municipality"][a]
-        group_b = population.groups["municipality"][b]
-        diff = stats.difference(
-            sum(hits[i] for i in group_a), len(group_a), sum(hits[i] for i in group_b), len(group_b)
+        if total == 0 or (total >= k and len(positive) != 1):
+            return hidden
+        rest = sorted(
+            ((counts[c] == 0, counts[c], n, c) for n, c in enumerate(counts) if c not in hidden),
         )
-        differences.append(Comparison(a, b, diff.estimate, diff.low, diff.high, diff.p_value))
-    return Indicator(key, label, overall, by, differences)
+        rest = [r for r in rest if not r[0]]
+        if not rest:
+            return hidden
+        hidden.add(rest[0][3])
 
 
-def _trend(
-    key: str, current: Indicator, previous_answers: Sequence[Mapping[str, Any]], test: Any, k: int
-) -> Comparison | None:
-    if current.overall.suppressed or current.overall.n is None:
+# --- What is published ------------------------------------------------------------------
+
+
+@dataclass
+class _Spec:
+    key: str
+    label: str
+    section: str  # exposure, consequences, reporting or an item id
+    population: str  # "all", "subset" or the key of the parent indicator
+    test: Callable[[Mapping[str, Any]], bool]
+    breakdowns: bool
+    subset: Callable[[Mapping[str, Any]], bool] | None = None
+
+
+@dataclass
+class _Structure:
+    """Questionnaire logic an attacker can read, as constraints between indicators."""
+
+    union: list[tuple[str, list[str]]] = field(default_factory=list)  # any, its parts
+    exclusive: list[tuple[str, list[str]]] = field(default_factory=list)  # option, others
+    at_least_one: list[list[str]] = field(default_factory=list)
+    exactly_one: list[list[str]] = field(default_factory=list)
+    at_most_one: list[list[str]] = field(default_factory=list)
+
+
+Test = Callable[[Mapping[str, Any]], bool]
+
+
+def _value_in(item_id: str, values: set[str]) -> Test:
+    return lambda answer: answer.get(item_id) in values
+
+
+def _row_in(item: qn.Item, row: str, values: set[str]) -> Test:
+    return lambda answer: bool(_given(item, answer, row) & values)
+
+
+def _chosen(item: qn.Item, value: str) -> Test:
+    return lambda answer: value in _given(item, answer)
+
+
+def _exposed_condition(condition: qn.Condition | None, analysis: Any) -> bool:
+    if condition is None:
+        return False
+    leaves = list(qn.condition_items(condition))
+    if not isinstance(condition, qn.AnyOf | qn.AnswerIn):
+        return False
+    if isinstance(condition, qn.AnyOf) and any(
+        not isinstance(c, qn.AnswerIn) for c in condition.conditions
+    ):
+        return False
+    return {leaf.item for leaf in leaves} == set(analysis.exposure_items) and all(
+        set(leaf.values) == set(analysis.exposed_values) and leaf.row is None for leaf in leaves
+    )
+
+
+def _specs(inputs: Inputs) -> tuple[list[_Spec], _Structure, list[tuple[str, str, str]]]:
+    q = inputs.questionnaire
+    analysis = q.analysis
+    lang = inputs.language
+    specs: list[_Spec] = [
+        _Spec(ANY, inputs.any_label, "exposure", "all", lambda a: _is_exposed(a, analysis), True)
+    ]
+    structure = _Structure()
+    for item_id in analysis.exposure_items:
+        item = q.item(item_id)
+        specs.append(
+            _Spec(
+                item_id,
+                _text(item.short or item.text, lang),
+                "exposure",
+                "all",
+                _value_in(item_id, set(analysis.exposed_values)),
+                True,
+            )
+        )
+    structure.union.append((ANY, list(analysis.exposure_items)))
+    known = {s.key for s in specs}
+    strata = _strata_items(q)
+    stratum_ids = {item.id: dim for dim, item in strata.items()}
+    items: list[tuple[str, str, str]] = []  # item id, label, population
+
+    def population_of(item: qn.Item) -> tuple[str, Callable[[Mapping[str, Any]], bool] | None]:
+        condition = item.show_if
+        if condition is None:
+            return "all", None
+        if _exposed_condition(condition, analysis):
+            return ANY, None
+        if isinstance(condition, qn.AnswerIn) and condition.row is None:
+            if condition.item in stratum_ids:
+                values = set(condition.values)
+                return "subset", _value_in(condition.item, values)
+            if len(condition.values) == 1:
+                parent = f"{condition.item}__{condition.values[0]}"
+                if parent in known:
+                    return parent, None
+        return "", None  # a population the check cannot model: not published
+
+    def add_item(item: qn.Item, section: str, breakdowns: bool) -> list[str]:
+        population, subset = population_of(item)
+        if not population:
+            return []
+        keys: list[str] = []
+        if item.type is qn.ItemType.MATRIX:
+            positives = {o.value for o in item.options[1:]}  # the first option is "no"
+            for row in item.rows:
+                key = f"{item.id}__{row.value}"
+                specs.append(
+                    _Spec(
+                        key,
+                        _text(row.text, lang),
+                        section,
+                        population,
+                        _row_in(item, row.value, positives),
+                        breakdowns,
+                        subset,
+                    )
+                )
+                keys.append(key)
+        else:
+            for option in item.options:
+                key = f"{item.id}__{option.value}"
+                specs.append(
+                    _Spec(
+                        key,
+                        _text(option.text, lang),
+                        section,
+                        population,
+                        _chosen(item, option.value),
+                        breakdowns,
+                        subset,
+                    )
+                )
+                keys.append(key)
+            if item.type is qn.ItemType.MULTIPLE:
+                for option in item.options:
+                    if option.exclusive:
+                        structure.exclusive.append(
+                            (
+                                f"{item.id}__{option.value}",
+                                [k for k in keys if k != f"{item.id}__{option.value}"],
+                            )
+                        )
+                if item.required:
+                    structure.at_least_one.append(keys)
+            elif item.required:
+                structure.exactly_one.append(keys)
+            else:
+                structure.at_most_one.append(keys)
+        known.update(keys)
+        return keys
+
+    for item_id in analysis.consequence_items:
+        add_item(q.item(item_id), "consequences", True)
+    if analysis.reported_item:
+        add_item(q.item(analysis.reported_item), "reporting", True)
+    covered = {
+        *analysis.exposure_items,
+        *analysis.consequence_items,
+        analysis.reported_item,
+        *stratum_ids,
+    }
+    for item in q.items:
+        if item.id in covered or item.type not in qn.OPTION_TYPES:
+            continue
+        if item.options_from is not None:
+            continue
+        if add_item(item, item.id, False):
+            population, _ = population_of(item)
+            name = {"all": "respondents", ANY: "exposed"}.get(population, population)
+            items.append((item.id, _text(item.short or item.text, lang), name))
+    return specs, structure, items
+
+
+@dataclass
+class _State:
+    """How far each indicator's publication has been cut back by the protection loop."""
+
+    weighted_off: set[str] = field(default_factory=set)
+    hidden: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    no_breakdowns: set[str] = field(default_factory=set)
+    suppressed: set[str] = field(default_factory=set)
+    everything: bool = False
+
+
+class _Data:
+    def __init__(self, inputs: Inputs) -> None:
+        self.inputs = inputs
+        self.k = inputs.min_cell_size
+        self.t = inputs.few_threshold
+        self.answers = list(inputs.answers)
+        self.labels = _labels(inputs)
+        self.weighting = _Weights(inputs)
+        self.w = [self.weighting.weight(a) for a in self.answers]
+        strata = _strata_items(inputs.questionnaire)
+        self.dims = [d for d in DIMENSIONS if d in strata]
+        self.atom_of = [
+            tuple(v if isinstance(v := a.get(strata[d].id), str) else "" for d in self.dims)
+            for a in self.answers
+        ]
+        self.atoms = sorted(set(self.atom_of))
+        self.specs, self.structure, self.items = _specs(inputs)
+        self.by_key = {s.key: s for s in self.specs}
+        self.hits = {s.key: [bool(s.test(a)) for a in self.answers] for s in self.specs}
+        self.categories: dict[str, list[str]] = {}
+        for d_index, dim in enumerate(self.dims):
+            found = list(dict.fromkeys(atom[d_index] for atom in self.atoms if atom[d_index]))
+            ordered = list(self.labels.get(dim, {}))
+            ordered += [c for c in found if c not in ordered]
+            self.categories[dim] = ordered
+        self._members: dict[str, list[bool]] = {}
+
+    def members(self, spec: _Spec) -> list[bool]:
+        """Who belongs to the population the indicator is published among."""
+        name = spec.population if spec.population != "subset" else f"subset:{spec.key}"
+        if name not in self._members:
+            if spec.population == "all":
+                self._members[name] = [True] * len(self.answers)
+            elif spec.population == "subset":
+                assert spec.subset is not None
+                self._members[name] = [bool(spec.subset(a)) for a in self.answers]
+            else:
+                self._members[name] = self.hits[spec.population]
+        return self._members[name]
+
+    def weighted(self, spec: _Spec) -> bool:
+        # Among a sub-population defined by answers, Kish's effective n would depend on
+        # who answered what: weighted figures are published only where it does not.
+        return self.weighting.enabled and spec.population in ("all", "subset")
+
+
+def _estimate(
+    data: _Data,
+    category: str,
+    label: str,
+    indices: Sequence[int],
+    hits: Sequence[bool],
+    weighted: bool,
+) -> Estimate:
+    n = len(indices)
+    x = sum(hits[i] for i in indices)
+    few_hits, few_non_hits = x < data.t, n - x < data.t
+    if few_hits or few_non_hits:
+        return Estimate(category, label, n, few_hits=few_hits, few_non_hits=few_non_hits)
+    share = _r(x / n)
+    assert share is not None
+    plain = stats.wilson(min(n, share * n), n)
+    extra: dict[str, Any] = {}
+    if weighted:
+        weights = [data.w[i] for i in indices]
+        exact = stats.weighted_proportion([hits[i] for i in indices], weights)
+        n_eff = stats.kish_effective_n(weights)
+        published = _r(exact.estimate)
+        assert published is not None
+        interval = stats.wilson(min(n_eff, published * n_eff), n_eff)
+        extra = {
+            "weighted_share": published,
+            "weighted_low": _r(interval.low),
+            "weighted_high": _r(interval.high),
+        }
+    return Estimate(category, label, n, share, _r(plain.low), _r(plain.high), **extra)
+
+
+def _publish(data: _Data, state: _State) -> dict[str, Indicator]:
+    k = data.k
+    published: dict[str, Indicator] = {}
+    for spec in data.specs:
+        members = data.members(spec)
+        hits = data.hits[spec.key]
+        population = [i for i, m in enumerate(members) if m]
+        parent = published.get(spec.population)
+        weighted = data.weighted(spec) and spec.key not in state.weighted_off
+        hidden_all = (
+            state.everything
+            or spec.key in state.suppressed
+            or len(population) < k
+            or (parent is not None and not parent.overall.exact)
+            or (spec.population not in ("all", "subset") and parent is None)
+        )
+        if hidden_all:
+            overall = Estimate("", "", None, suppressed=True)
+        else:
+            overall = _estimate(data, "", "", population, hits, weighted)
+        by: dict[str, list[Estimate]] = {}
+        if spec.breakdowns:
+            for d_index, dim in enumerate(data.dims):
+                groups: dict[str, list[int]] = {c: [] for c in data.categories[dim]}
+                for i in population:
+                    value = data.atom_of[i][d_index]
+                    if value:
+                        groups.setdefault(value, []).append(i)
+                counts = {c: len(v) for c, v in groups.items()}
+                forced = set(state.hidden.get(spec.key, {}).get(dim, set()))
+                if parent is not None:
+                    parents = {e.category: e for e in parent.by.get(dim, [])}
+                    forced |= {c for c in groups if c not in parents or not parents[c].exact}
+                if hidden_all or not overall.exact or spec.key in state.no_breakdowns:
+                    hide = set(groups)
+                else:
+                    hide = protected_categories(counts, k, forced)
+                names = data.labels.get(dim, {})
+                by[dim] = [
+                    Estimate(c, names.get(c, c), None, suppressed=bool(idx) or c in hide)
+                    if c in hide or not idx
+                    else _estimate(
+                        data,
+                        c,
+                        names.get(c, c),
+                        idx,
+                        hits,
+                        weighted and dim in WEIGHTING_DIMENSIONS,
+                    )
+                    for c, idx in groups.items()
+                ]
+        published[spec.key] = Indicator(spec.key, spec.label, overall, by)
+    return published
+
+
+# --- The attacker check -----------------------------------------------------------------
+
+
+def _model(
+    data: _Data, published: Mapping[str, Indicator]
+) -> tuple[disclosure.Model, dict[tuple[str, tuple[str, ...]], int]]:
+    model = disclosure.Model()
+    size = Counter(data.atom_of)
+    atom_weight: dict[tuple[str, ...], float] = {}
+    for atom, w in zip(data.atom_of, data.w, strict=True):
+        atom_weight[atom] = w
+    var: dict[tuple[str, tuple[str, ...]], int] = {}
+    cap_var: dict[tuple[str, tuple[str, ...]], int | None] = {}
+    cap_const: dict[tuple[str, tuple[str, ...]], int] = {}
+    for spec in data.specs:
+        members = data.members(spec)
+        hits = data.hits[spec.key]
+        truth: Counter[tuple[str, ...]] = Counter()
+        inside: Counter[tuple[str, ...]] = Counter()
+        for i, atom in enumerate(data.atom_of):
+            if members[i]:
+                inside[atom] += 1
+                truth[atom] += hits[i]
+        for atom in data.atoms:
+            if spec.population in ("all", "subset"):
+                cap = inside[atom]  # known to the attacker from the atom's strata
+                if cap == 0:
+                    continue
+                v = model.variable(upper=cap, truth=truth[atom])
+                cap_const[(spec.key, atom)] = cap
+                cap_var[(spec.key, atom)] = None
+                model.protect((spec.key, atom), v, cap=cap)
+            else:
+                parent = var.get((spec.population, atom))
+                if parent is None:
+                    continue
+                v = model.variable(upper=size[atom], truth=truth[atom])
+                model.constrain({v: 1.0, parent: -1.0}, -float("inf"), 0.0)
+                cap_var[(spec.key, atom)] = parent
+                model.protect((spec.key, atom), v, cap_var=parent)
+            var[(spec.key, atom)] = v
+
+    def cap_terms(key: str, atom: tuple[str, ...], scale: float) -> tuple[dict[int, float], float]:
+        parent = cap_var.get((key, atom))
+        if parent is not None:
+            return {parent: scale}, 0.0
+        return {}, scale * cap_const.get((key, atom), 0)
+
+    structure = data.structure
+    first_structural = len(model.rows)
+    for atom in data.atoms:
+        for whole, parts in structure.union:
+            if (whole, atom) not in var:
+                continue
+            total = {var[(whole, atom)]: -1.0}
+            for part in parts:
+                if (part, atom) in var:
+                    model.constrain(
+                        {var[(part, atom)]: 1.0, var[(whole, atom)]: -1.0}, -float("inf"), 0.0
+                    )
+                    total[var[(part, atom)]] = total.get(var[(part, atom)], 0.0) + 1.0
+            model.constrain(total, 0.0, float("inf"))
+        for option, others in structure.exclusive:
+            if (option, atom) not in var:
+                continue
+            for other in others:
+                if (other, atom) in var:
+                    terms, const = cap_terms(option, atom, -1.0)
+                    terms = {**terms}
+                    terms[var[(option, atom)]] = terms.get(var[(option, atom)], 0.0) + 1.0
+                    terms[var[(other, atom)]] = terms.get(var[(other, atom)], 0.0) + 1.0
+                    model.constrain(terms, -float("inf"), -const)
+        for kind, families in (
+            ("ge", structure.at_least_one),
+            ("eq", structure.exactly_one),
+            ("le", structure.at_most_one),
+        ):
+            for keys in families:
+                present = [key for key in keys if (key, atom) in var]
+                if not present:
+                    continue
+                terms, const = cap_terms(present[0], atom, -1.0)
+                terms = {**terms}
+                for key in present:
+                    terms[var[(key, atom)]] = terms.get(var[(key, atom)], 0.0) + 1.0
+                low = -const if kind in ("ge", "eq") else -float("inf")
+                high = -const if kind in ("le", "eq") else float("inf")
+                model.constrain(terms, low, high)
+
+    # Questionnaire logic that the stored answers do not follow (e.g. paper answers that
+    # skipped a required item) is no knowledge: keep only rows the true counts satisfy.
+    structural = model.rows[first_structural:]
+    del model.rows[first_structural:]
+    for terms, low, high in structural:
+        activity = sum(c * model.truth[v] for v, c in terms.items())
+        if low - 1e-9 <= activity <= high + 1e-9:
+            model.rows.append((terms, low, high))
+    t = data.t
+    if _exposed_published(data, published[ANY].overall):
+        exposed = {var[(ANY, a)]: 1.0 for a in data.atoms if (ANY, a) in var}
+        count = float(_exposed_count(data))
+        model.constrain(exposed, count, count)
+    for spec in data.specs:
+        indicator = published[spec.key]
+        groups: list[tuple[Estimate, list[tuple[str, ...]]]] = [(indicator.overall, data.atoms)]
+        for d_index, dim in enumerate(data.dims):
+            for estimate in indicator.by.get(dim, []):
+                groups.append(
+                    (estimate, [a for a in data.atoms if a[d_index] == estimate.category])
+                )
+        for estimate, atoms in groups:
+            if estimate.suppressed:
+                continue
+            atoms = [a for a in atoms if (spec.key, a) in var]
+            if not atoms:
+                continue
+            hit_terms = {var[(spec.key, a)]: 1.0 for a in atoms}
+            caps: dict[int, float] = {}
+            cap_sum = 0.0
+            for a in atoms:
+                terms, const = cap_terms(spec.key, a, 1.0)
+                for v, c in terms.items():
+                    caps[v] = caps.get(v, 0.0) + c
+                cap_sum += const
+            if estimate.n is not None and caps:
+                model.constrain(caps, estimate.n - cap_sum, estimate.n - cap_sum)
+            if estimate.few_hits:
+                model.constrain(hit_terms, -float("inf"), t - 1)
+            if estimate.few_non_hits:
+                terms = dict(caps)
+                for v in hit_terms:
+                    terms[v] = terms.get(v, 0.0) - 1.0
+                model.constrain(terms, -float("inf"), t - 1 - cap_sum)
+            for share, weights in (
+                (estimate.share, None),
+                (estimate.weighted_share, atom_weight),
+            ):
+                if share is None:
+                    continue
+                for bound, sign in ((share - HALF, 1), (share + HALF, -1)):
+                    # sign * (Σ w x - bound Σ w cap) >= 0
+                    terms = {}
+                    const = 0.0
+                    for a in atoms:
+                        w = 1.0 if weights is None else weights[a]
+                        terms[var[(spec.key, a)]] = terms.get(var[(spec.key, a)], 0.0) + w
+                        cterms, cconst = cap_terms(spec.key, a, -bound * w)
+                        for v, c in cterms.items():
+                            terms[v] = terms.get(v, 0.0) + c
+                        const += cconst
+                    scaled = {v: sign * c for v, c in terms.items()}
+                    model.constrain(scaled, -sign * const, float("inf"))
+    return model, var
+
+
+WEIGHTING_DIMENSIONS = ("municipality", "role", "gender")
+
+
+def _moves(
+    data: _Data, var: Mapping[tuple[str, tuple[str, ...]], int]
+) -> Callable[[Any, str], list[dict[int, int]]]:
+    """Candidate certificates for the check: a hit moved from one atom to another that
+    differs only in one dimension, and back along a second such pair, so that every
+    published margin stays the same. With weighting only the age band is varied (it is
+    not a weighting variable, and weighted figures are not published by age band)."""
+    varied = [
+        d
+        for d, dim in enumerate(data.dims)
+        if not data.weighting.enabled or dim not in WEIGHTING_DIMENSIONS
+    ]
+    present = set(data.atoms)
+    rests: dict[int, dict[tuple[str, ...], list[tuple[str, ...]]]] = {}
+    for d in varied:
+        table: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+        for atom in data.atoms:
+            table[atom[:d] + atom[d + 1 :]].append(atom)
+        rests[d] = table
+    exposure_parts = [s.key for s in data.specs if s.section == "exposure" and s.key != ANY]
+
+    def chains(key: str) -> list[list[str]]:
+        spec = data.by_key[key]
+        found: list[list[str]] = [[key]]
+        lineage = [key]
+        while spec.population in data.by_key:
+            lineage = [*lineage, spec.population]
+            spec = data.by_key[spec.population]
+            found.append(lineage)
+        if ANY in lineage:
+            base = lineage if lineage[-1] == ANY else [*lineage, ANY]
+            found += [[*base, part] for part in exposure_parts if part not in base]
+        if key in exposure_parts:
+            found.append([key, ANY])
+        return found
+
+    siblings: dict[str, list[str]] = defaultdict(list)
+    structure = data.structure
+    for keys in structure.exactly_one + structure.at_most_one + structure.at_least_one:
+        for key in keys:
+            siblings[key] += [k for k in keys if k != key]
+    for option, others in structure.exclusive:
+        siblings[option] += [k for k in others if k not in siblings[option]]
+        for other in others:
+            if option not in siblings[other]:
+                siblings[other].append(option)
+
+    def moves(target: Any, side: str) -> list[dict[int, int]]:
+        key, a = target
+        sign = 1 if side == "some" else -1
+        out: list[dict[int, int]] = []
+        for chain in chains(key):
+            if all((k, a) in var for k in chain):
+                out.append({var[(k, a)]: sign for k in chain})
+        for other in siblings.get(key, []):
+            if (other, a) in var:
+                out.append({var[(key, a)]: sign, var[(other, a)]: -sign})
+        if not data.by_key[key].breakdowns:
+            # Only the overall figure is published: a hit may move to any atom with the same
+            # weight (with weighting: the same stratum), alone or swapped with a sibling.
+            partners = [
+                b
+                for b in data.atoms
+                if b != a and (not data.weighting.enabled or b[:3] == a[:3]) and (key, b) in var
+            ]
+            for b in partners:
+                out.append({var[(key, a)]: sign, var[(key, b)]: -sign})
+                for other in siblings.get(key, []):
+                    if (other, a) in var and (other, b) in var:
+                        out.append(
+                            {
+                                var[(key, a)]: sign,
+                                var[(other, a)]: -sign,
+                                var[(key, b)]: -sign,
+                                var[(other, b)]: sign,
+                            }
+                        )
+                if len(out) >= 120:
+                    return out
+        for d in varied:
+            rest_a = a[:d] + a[d + 1 :]
+            for b in rests[d][rest_a]:
+                if b == a:
+                    continue
+                for rest_c in rests[d]:
+                    if rest_c == rest_a:
+                        continue
+                    c = (*rest_c[:d], b[d], *rest_c[d:])
+                    e = (*rest_c[:d], a[d], *rest_c[d:])
+                    if c not in present or e not in present:
+                        continue
+                    for chain in chains(key):
+                        move: dict[int, int] = {}
+                        for k in chain:
+                            cells = [(k, a), (k, b), (k, c), (k, e)]
+                            if not all(cell in var for cell in cells):
+                                break
+                            for cell, step in zip(cells, (sign, -sign, sign, -sign), strict=True):
+                                move[var[cell]] = move.get(var[cell], 0) + step
+                        else:
+                            out.append(move)
+                    if len(out) >= 200:
+                        return out
+        return out
+
+    return moves
+
+
+def _escalate(data: _Data, state: _State, found: set[Any]) -> None:
+    by_key: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for key, atom in sorted(found):
+        spec = data.by_key[key]
+        if spec.population not in ("all", "subset") and (spec.population, atom) in found:
+            continue  # the parent's own disclosure is the cause; it is cut back first
+        by_key[key].append(atom)
+
+    touched: set[str] = set()
+    touched_sections: set[str] = set()
+
+    def cut(key: str, atoms: list[tuple[str, ...]]) -> None:
+        # One step per indicator and round: a key cut back in this round (itself or as a
+        # sibling) waits for the next check before it is cut further.
+        if key in touched:
+            return
+        touched.add(key)
+        spec = data.by_key[key]
+        if data.weighted(spec) and key not in state.weighted_off:
+            state.weighted_off.add(key)
+            return
+        if spec.breakdowns and key not in state.no_breakdowns:
+            hidden = state.hidden.setdefault(key, {})
+            added = False
+            for d_index, dim in enumerate(data.dims):
+                for atom in atoms:
+                    if atom[d_index] and atom[d_index] not in hidden.setdefault(dim, set()):
+                        hidden[dim].add(atom[d_index])
+                        added = True
+            if not added:
+                state.no_breakdowns.add(key)
+            return
+        if key not in state.suppressed:
+            state.suppressed.add(key)
+            return
+        # Still given away once hidden: its siblings (e.g. the other options of a single
+        # choice, which sum to the group) tell it; hide the smallest shown sibling next.
+        if spec.section in touched_sections:
+            return  # a sibling was hidden this round; check again first
+        siblings = [s.key for s in data.specs if s.section == spec.section and s.key != key]
+        shown = [s for s in siblings if s not in state.suppressed]
+        if shown:
+            smallest = min(shown, key=lambda s: (sum(data.hits[s]), s))
+            state.suppressed.add(smallest)
+            touched.add(smallest)
+            touched_sections.add(spec.section)
+            return
+        if spec.population in data.by_key:
+            cut(spec.population, atoms)
+            return
+        state.everything = True
+
+    for key, atoms in by_key.items():
+        cut(key, atoms)
+
+
+def _protect(data: _Data) -> dict[str, Indicator]:
+    state = _State()
+    deadline = time.monotonic() + data.inputs.check_budget
+    for _ in range(50 * max(1, len(data.specs))):
+        published = _publish(data, state)
+        if state.everything:
+            return published
+        model, var = _model(data, published)
+        found = disclosure.disclosed(
+            model,
+            moves=_moves(data, var),
+            time_limit=data.inputs.check_time_limit,
+            # Out of time, every side the solver has not settled counts as given away, so
+            # the loop hides more rather than publishing anything unchecked.
+            budget=max(0.5, deadline - time.monotonic()),
+        )
+        if not found:
+            return published
+        _escalate(data, state, found)
+    state.everything = True
+    return _publish(data, state)
+
+
+# --- Derived figures: differences, trend -------------------------------------------------
+
+
+def _holm(p_values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    m = len(p_values)
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def _differences(data: _Data, spec: _Spec, indicator: Indicator) -> list[Comparison]:
+    """Pairwise municipality differences from the published (rounded) shares; weighted
+    shares use Kish's effective n (a first-order design-effect correction)."""
+    estimates = {e.category: e for e in indicator.by.get("municipality", [])}
+    members = data.members(spec)
+    d_index = data.dims.index("municipality") if "municipality" in data.dims else -1
+    pairs: list[tuple[str, str, stats.Difference | None]] = []
+    for a, b in combinations(sorted(estimates), 2):
+        ea, eb = estimates[a], estimates[b]
+        if not (ea.exact and eb.exact and ea.n and eb.n):
+            pairs.append((a, b, None))
+            continue
+        if ea.weighted_share is not None and eb.weighted_share is not None:
+
+            def n_eff(category: str) -> float:
+                return stats.kish_effective_n(
+                    [
+                        data.w[i]
+                        for i, atom in enumerate(data.atom_of)
+                        if members[i] and atom[d_index] == category
+                    ]
+                )
+
+            na, nb = n_eff(a), n_eff(b)
+            diff = stats.difference(
+                min(na, ea.weighted_share * na), na, min(nb, eb.weighted_share * nb), nb
+            )
+        else:
+            assert ea.share is not None and eb.share is not None
+            diff = stats.difference(
+                min(ea.n, ea.share * ea.n), ea.n, min(eb.n, eb.share * eb.n), eb.n
+            )
+        pairs.append((a, b, diff))
+    tested = [d.p_value for _, _, d in pairs if d is not None and d.p_value is not None]
+    adjusted = iter(_holm(tested))
+    comparisons = []
+    for a, b, found in pairs:
+        if found is None:
+            comparisons.append(Comparison(a, b, None, None, None, None, suppressed=True))
+            continue
+        p_adj = next(adjusted) if found.p_value is not None else None
+        comparisons.append(
+            Comparison(
+                a,
+                b,
+                _r(found.estimate),
+                _r(found.low),
+                _r(found.high),
+                _r(found.p_value),
+                p_adjusted=_r(p_adj),
+            )
+        )
+    return comparisons
+
+
+def _trend(current: Estimate, previous: Estimate | None) -> Comparison | None:
+    """Change of the unweighted share since the earlier wave, from the published shares of
+    both waves, as between independent samples."""
+    if not current.exact or current.n is None:
         return None
-    n_prev = len(previous_answers)
-    if n_prev < k:
+    if previous is None or not previous.exact or previous.n is None:
         return Comparison("previous", "current", None, None, None, None, suppressed=True)
-    x_prev = sum(bool(test(a)) for a in previous_answers)
-    x_now = round((current.overall.share or 0) * current.overall.n)
-    diff = stats.difference(x_now, current.overall.n, x_prev, n_prev)
-    return Comparison("previous", "current", diff.estimate, diff.low, diff.high, diff.p_value)
+    assert current.share is not None and previous.share is not None
+    diff = stats.difference(
+        min(current.n, current.share * current.n),
+        current.n,
+        min(previous.n, previous.share * previous.n),
+        previous.n,
+    )
+    return Comparison(
+        "previous", "current", _r(diff.estimate), _r(diff.low), _r(diff.high), _r(diff.p_value)
+    )
+
+
+# --- Response rates -----------------------------------------------------------------------
 
 
 def _response_rates(inputs: Inputs, labels: dict[str, dict[str, str]]) -> list[ResponseRate]:
-    k = inputs.min_cell_size
-    cells = {(s[0], f"{s[1]}|{s[2]}"): inputs.responded.get(s, 0) for s in inputs.invited}
-    hidden = suppress(cells, k).suppressed_cells if cells else set()
+    """Invited counts are public; responded counts are hidden for strata with fewer than k
+    invited, published as "fewer than t" where fewer than t did or did not answer, and
+    further cells are hidden until no hidden cell follows from the published totals (per
+    municipality, role, gender and overall, all treated as published)."""
+    k, t = inputs.min_cell_size, inputs.few_threshold
+    strata = [s for s in sorted(inputs.invited) if inputs.invited[s] > 0]
+    responded = {s: min(inputs.responded.get(s, 0), inputs.invited[s]) for s in strata}
+    hidden = {s for s in strata if inputs.invited[s] < k}
+    few = {
+        s: (responded[s] < t, inputs.invited[s] - responded[s] < t)
+        for s in strata
+        if s not in hidden and (responded[s] < t or inputs.invited[s] - responded[s] < t)
+    }
+    for _ in range(len(strata) + 1):
+        determined = _determined_rates(inputs, strata, responded, hidden, few, t)
+        if not determined:
+            break
+        for s in sorted(determined):
+            rest = [c for c in strata if c not in hidden and c not in few and c[0] == s[0]] or [
+                c for c in strata if c not in hidden and c not in few
+            ]
+            if rest:
+                hidden.add(min(rest, key=lambda c: (responded[c] == 0, responded[c], c)))
+            else:
+                hidden |= set(few)
+                few.clear()
     rates = []
-    for stratum in sorted(inputs.invited):
+    for stratum in strata:
         invited = inputs.invited[stratum]
-        key = (stratum[0], f"{stratum[1]}|{stratum[2]}")
-        responded = None if key in hidden else inputs.responded.get(stratum, 0)
+        shown = stratum not in hidden and stratum not in few
+        few_r, few_n = few.get(stratum, (False, False))
         rates.append(
             ResponseRate(
                 labels.get("municipality", {}).get(stratum[0], stratum[0]),
                 labels.get("role", {}).get(stratum[1], stratum[1]),
                 labels.get("gender", {}).get(stratum[2], stratum[2]),
                 invited,
-                responded,
-                None if responded is None or not invited else responded / invited,
+                responded[stratum] if shown else None,
+                _r(responded[stratum] / invited) if shown else None,
+                few_responded=few_r,
+                few_non_responded=few_n,
             )
         )
     return rates
 
 
-def analyse(inputs: Inputs) -> Results:
-    q = inputs.questionnaire
-    analysis = q.analysis
-    k = inputs.min_cell_size
-    labels = _labels(inputs)
-    weights = _Weights(inputs)
-    answers = list(inputs.answers)
-    lang = inputs.language
+def _determined_rates(
+    inputs: Inputs,
+    strata: list[Stratum],
+    responded: Mapping[Stratum, int],
+    hidden: set[Stratum],
+    few: Mapping[Stratum, tuple[bool, bool]],
+    t: int,
+) -> set[Stratum]:
+    """Hidden or coarsened cells whose value the published totals fix, or force to 0 or
+    to all invited."""
+    unknown = [s for s in strata if s in hidden or s in few]
+    if not unknown:
+        return set()
+    model = disclosure.Model()
+    var = {}
+    for s in unknown:
+        var[s] = model.variable(upper=inputs.invited[s], truth=responded[s])
+        if s in few:
+            few_r, few_n = few[s]
+            if few_r:
+                model.constrain({var[s]: 1.0}, 0.0, t - 1)
+            if few_n:
+                model.constrain({var[s]: 1.0}, inputs.invited[s] - t + 1, float("inf"))
+    for position in (0, 1, 2, None):
+        lines: dict[Any, list[Stratum]] = defaultdict(list)
+        for s in strata:
+            lines[s[position] if position is not None else ""].append(s)
+        for line in lines.values():
+            terms = {var[s]: 1.0 for s in line if s in var}
+            known = sum(responded[s] for s in line if s not in var)
+            total = sum(responded[s] for s in line)
+            model.constrain(terms, total - known, total - known)
+    for s in unknown:
+        model.protect(s, var[s], cap=inputs.invited[s])
+    given_away = disclosure.disclosed(model, time_limit=inputs.check_time_limit)
+    forced: set[Stratum] = {s for s in unknown if s in given_away}
+    # A cell is also given away when its value is fixed anywhere in between.
+    for s in unknown:
+        if s not in forced and _fixed(model, var[s], responded[s], inputs.check_time_limit):
+            forced.add(s)
+    return forced
 
-    exposure: list[Indicator] = []
-    tests: list[tuple[str, str, Any]] = [
-        (ANY, inputs.any_label, lambda a: _is_exposed(a, analysis))
-    ]
-    for item_id in analysis.exposure_items:
-        tests.append(
-            (
-                item_id,
-                _text(q.item(item_id).short or q.item(item_id).text, lang),
-                lambda a, i=item_id: a.get(i) in analysis.exposed_values,
+
+def _fixed(model: disclosure.Model, v: int, value: int, time_limit: float) -> bool:
+    """Whether ``v`` can take no value other than ``value``."""
+    for low, high in ((value + 1, float("inf")), (-float("inf"), value - 1)):
+        probe = disclosure.Model(
+            upper=list(model.upper), truth=list(model.truth), rows=list(model.rows)
+        )
+        probe.rows.append(({v: 1.0}, low, high))
+        if disclosure.feasible(probe, time_limit=time_limit):
+            return False
+    return True
+
+
+# --- Entry point --------------------------------------------------------------------------
+
+
+def analyse(inputs: Inputs) -> Results:
+    data = _Data(inputs)
+    k = inputs.min_cell_size
+    published = _protect(data)
+
+    previous: dict[str, Estimate] = {}
+    if inputs.previous is not None:
+        previous_q, previous_answers = inputs.previous
+        earlier = analyse(
+            Inputs(
+                questionnaire=previous_q,
+                answers=list(previous_answers),
+                min_cell_size=k,
+                language=inputs.language,
+                few_threshold=inputs.few_threshold,
+                check_time_limit=inputs.check_time_limit,
             )
         )
-    previous_answers: list[Mapping[str, Any]] | None = None
-    if inputs.previous is not None:
-        previous_q, previous_answers = inputs.previous[0], list(inputs.previous[1])
-        shared_ids = {i.id for i in previous_q.items}
-    everyone = _Population.build(answers, weights, inputs, labels)
-    for key, label, test in tests:
-        indicator = _indicator(key, label, everyone, test)
-        if previous_answers is not None and (key == ANY or key in shared_ids):
-            indicator = Indicator(
-                indicator.key,
-                indicator.label,
-                indicator.overall,
-                indicator.by,
-                indicator.municipality_differences,
-                _trend(key, indicator, previous_answers, test, k),
-            )
-        exposure.append(indicator)
+        previous = {i.key: i.overall for i in earlier.exposure}
 
-    exposed = [a for a in answers if _is_exposed(a, analysis)]
-    exposed_n = len(exposed) if len(exposed) >= k else None
-    among_exposed = _Population.build(exposed, weights, inputs, labels)
-    consequences: list[Indicator] = []
-    for item_id in analysis.consequence_items:
-        item = q.item(item_id)
-        if item.type == qn.ItemType.MATRIX:
-            positives = {o.value for o in item.options[1:]}  # the first option is "no"
-            for row in item.rows:
-                consequences.append(
-                    _indicator(
-                        f"{item_id}__{row.value}",
-                        _text(row.text, lang),
-                        among_exposed,
-                        lambda a, i=item_id, r=row.value, p=positives: (a.get(i) or {}).get(r) in p,
-                    )
-                )
-    reporting: list[Indicator] = []
-    if analysis.reported_item:
-        item = q.item(analysis.reported_item)
-        for option in item.options:
-            reporting.append(
-                _indicator(
-                    f"{item.id}__{option.value}",
-                    _text(option.text, lang),
-                    among_exposed,
-                    lambda a, i=item.id, v=option.value: v in (a.get(i) or []),
-                )
-            )
+    def finished(spec: _Spec) -> Indicator:
+        indicator = published[spec.key]
+        differences = _differences(data, spec, indicator) if spec.breakdowns else []
+        trend = None
+        if inputs.previous is not None and spec.section == "exposure":
+            trend = _trend(indicator.overall, previous.get(spec.key))
+        return Indicator(
+            indicator.key, indicator.label, indicator.overall, indicator.by, differences, trend
+        )
+
+    sections: dict[str, list[Indicator]] = defaultdict(list)
+    for spec in data.specs:
+        sections[spec.section].append(finished(spec))
+    exposed = published[ANY].overall
+    items = []
+    for item_id, label, population in data.items:
+        indicators = sections.get(item_id, [])
+        n: int | None = None
+        if population == "respondents":
+            n = len(data.answers) if len(data.answers) >= k else None
+        elif indicators and not indicators[0].overall.suppressed:
+            n = indicators[0].overall.n
+        items.append(ItemResult(item_id, label, population, n, indicators))
     return Results(
-        respondents=len(answers),
+        respondents=len(data.answers),
         min_cell_size=k,
-        weighted=weights.enabled,
-        unweighted_respondents=weights.unweighted,
-        empty_strata=weights.empty,
-        labels=labels,
-        response_rates=_response_rates(inputs, labels),
-        exposure=exposure,
-        consequences=consequences,
-        reporting=reporting,
-        exposed_respondents=exposed_n,
+        weighted=data.weighting.enabled,
+        unweighted_respondents=data.weighting.unweighted,
+        empty_strata=data.weighting.empty,
+        labels=data.labels,
+        response_rates=_response_rates(inputs, data.labels),
+        exposure=sections["exposure"],
+        consequences=sections["consequences"],
+        reporting=sections["reporting"],
+        exposed_respondents=_exposed_count(data) if _exposed_published(data, exposed) else None,
+        few_threshold=inputs.few_threshold,
+        items=items,
+        methods=dict(METHODS_WEIGHTED if data.weighting.enabled else METHODS_UNWEIGHTED),
     )
+
+
+def _exposed_count(data: _Data) -> int:
+    return sum(data.hits[ANY])
+
+
+def _exposed_published(data: _Data, exposed: Estimate) -> bool:
+    return exposed.exact and _exposed_count(data) >= data.k

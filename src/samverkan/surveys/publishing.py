@@ -107,23 +107,7 @@ def require_closed(wave: Wave) -> None:
 
 def results_from_dict(data: dict[str, Any]) -> Results:
     """Rebuild stored results (the inverse of ``Results.as_dict``)."""
-    from samverkan.surveys.analysis import Comparison, Estimate, ResponseRate
-
-    def indicator(d: dict[str, Any]) -> Indicator:
-        return Indicator(
-            key=d["key"],
-            label=d["label"],
-            overall=Estimate(**d["overall"]),
-            by={k: [Estimate(**e) for e in v] for k, v in d["by"].items()},
-            municipality_differences=[Comparison(**c) for c in d["municipality_differences"]],
-            trend=Comparison(**d["trend"]) if d.get("trend") else None,
-        )
-
-    values = dict(data)
-    values["response_rates"] = [ResponseRate(**r) for r in data["response_rates"]]
-    for section in ("exposure", "consequences", "reporting"):
-        values[section] = [indicator(i) for i in data[section]]
-    return Results(**values)
+    return Results.from_dict(data)
 
 
 def trend_wave(*, wave: Wave, user: Any) -> Wave | None:

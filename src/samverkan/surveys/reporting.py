@@ -15,19 +15,21 @@ from samverkan.surveys import selectors
 from samverkan.surveys.analysis import Indicator, Inputs, Results, analyse
 from samverkan.surveys.charts import Bar, bar_chart
 from samverkan.surveys.models import Wave
-from samverkan.surveys.strata import load_questionnaire, municipality_value, participants
+from samverkan.surveys.strata import municipality_value, participants
 
 
 def wave_results(*, wave: Wave, language: str = "sv") -> Results:
-    questionnaire = load_questionnaire(wave.questionnaire.document)
-    invited, responded = selectors.strata_counts(wave=wave)
     from samverkan.surveys.publishing import comparable_previous
+    from samverkan.surveys.rendering import wave_questionnaire
 
+    # The questions as the respondents read them: "{period}" is the wave's period.
+    questionnaire = wave_questionnaire(wave)
+    invited, responded = selectors.strata_counts(wave=wave)
     previous = None
     earlier = comparable_previous(wave)
     if earlier is not None:
         previous = (
-            load_questionnaire(earlier.questionnaire.document),
+            wave_questionnaire(earlier),
             selectors.answers(wave=earlier),
         )
     inputs = Inputs(
@@ -41,6 +43,7 @@ def wave_results(*, wave: Wave, language: str = "sv") -> Results:
         responded=responded,
         previous=previous,
         any_label=_any_label(language),
+        few_threshold=int(settings.SURVEYS_FEW_THRESHOLD),
     )
     return analyse(inputs)
 
@@ -51,6 +54,10 @@ def _any_label(language: str) -> str:
 
 
 def indicator_chart(indicators: list[Indicator], *, title: str, weighted: bool) -> str:
+    """Bars of the overall figures; weighted bars when the wave is weighted, and the
+    title then says so ("viktade")."""
+    if weighted and any(i.overall.weighted_share is not None for i in indicators):
+        title = f"{title} ({gettext('weighted')})"
     bars = []
     for indicator in indicators:
         e = indicator.overall
@@ -81,6 +88,8 @@ RESULT_COLUMNS = [
     "weighted_low",
     "weighted_high",
     "suppressed",
+    "fewer_than_t_hits",
+    "fewer_than_t_non_hits",
 ]
 
 
@@ -88,11 +97,13 @@ def results_rows(result: Results) -> list[list[str]]:
     """One row per published figure (columns: RESULT_COLUMNS); suppressed figures are
     empty and marked."""
     table: list[list[str]] = []
-    for section, indicators in (
+    sections: list[tuple[str, list[Indicator]]] = [
         ("exposure", result.exposure),
         ("consequences", result.consequences),
         ("reporting", result.reporting),
-    ):
+    ]
+    sections += [(item.key, item.indicators) for item in result.items]
+    for section, indicators in sections:
         for indicator in indicators:
             rows = [("all", indicator.overall)] + [
                 (dimension, e) for dimension, estimates in indicator.by.items() for e in estimates
@@ -114,6 +125,8 @@ def results_rows(result: Results) -> list[list[str]]:
                         _fmt(e.weighted_low),
                         _fmt(e.weighted_high),
                         "1" if e.suppressed else "0",
+                        "1" if e.few_hits else "0",
+                        "1" if e.few_non_hits else "0",
                     ]
                 )
     return table
@@ -159,6 +172,10 @@ def report_context(*, wave: Wave, result: Results) -> dict[str, Any]:
         "reporting_chart": indicator_chart(
             result.reporting, title=gettext("Reported to"), weighted=False
         ),
+        "item_charts": [
+            (item, indicator_chart(item.indicators, title=item.label, weighted=weighted))
+            for item in result.items
+        ],
     }
 
 
