@@ -493,6 +493,7 @@ class _State:
 class _Data:
     def __init__(self, inputs: Inputs) -> None:
         self.inputs = inputs
+        self.check_level = "full"  # how much of the wave the attacker check could settle
         self.k = inputs.min_cell_size
         self.t = inputs.few_threshold
         self.answers = list(inputs.answers)
@@ -946,24 +947,43 @@ def _escalate(data: _Data, state: _State, found: set[Any]) -> None:
 
 
 def _protect(data: _Data) -> dict[str, Indicator]:
+    """Publish as much as the attacker check allows. When the full set is too large for the
+    check to settle within its budget, the publication falls back to each indicator's total
+    (no breakdowns, no weighted figures) and is checked again from there; only if that too
+    cannot be settled is everything hidden. Either way nothing unchecked is published."""
     state = _State()
-    deadline = time.monotonic() + data.inputs.check_budget
-    for _ in range(50 * max(1, len(data.specs))):
-        published = _publish(data, state)
-        if state.everything:
-            return published
-        model, var = _model(data, published)
-        found = disclosure.disclosed(
-            model,
-            moves=_moves(data, var),
-            time_limit=data.inputs.check_time_limit,
-            # Out of time, every side the solver has not settled counts as given away, so
-            # the loop hides more rather than publishing anything unchecked.
-            budget=max(0.5, deadline - time.monotonic()),
-        )
-        if not found:
-            return published
-        _escalate(data, state, found)
+    data.check_level = "full"
+    for phase in ("full", "totals"):
+        if phase == "totals":
+            data.check_level = "totals"
+            state = _State(
+                weighted_off={s.key for s in data.specs},
+                no_breakdowns={s.key for s in data.specs},
+            )
+        deadline = time.monotonic() + data.inputs.check_budget
+        timed_out: list[bool] = []
+        for _ in range(50 * max(1, len(data.specs))):
+            published = _publish(data, state)
+            if state.everything:
+                return published
+            model, var = _model(data, published)
+            found = disclosure.disclosed(
+                model,
+                moves=_moves(data, var),
+                time_limit=data.inputs.check_time_limit,
+                # Out of time, every side the solver has not settled counts as given away,
+                # so the loop hides more rather than publishing anything unchecked.
+                budget=max(0.5, deadline - time.monotonic()),
+                timed_out=timed_out,
+            )
+            if not found:
+                return published
+            if timed_out:
+                break  # too large to settle: fall back to totals (or hide everything)
+            _escalate(data, state, found)
+        else:
+            break
+    data.check_level = "none"
     state.everything = True
     return _publish(data, state)
 
@@ -1221,7 +1241,10 @@ def analyse(inputs: Inputs) -> Results:
         exposed_respondents=_exposed_count(data) if _exposed_published(data, exposed) else None,
         few_threshold=inputs.few_threshold,
         items=items,
-        methods=dict(METHODS_WEIGHTED if data.weighting.enabled else METHODS_UNWEIGHTED),
+        methods={
+            **(METHODS_WEIGHTED if data.weighting.enabled else METHODS_UNWEIGHTED),
+            "check": data.check_level,
+        },
     )
 
 

@@ -97,12 +97,14 @@ def disclosed(
     time_limit: float = 2.0,
     budget: float = 20.0,
     moves: Callable[[Hashable, str], Iterable[Move]] | None = None,
+    timed_out: list[bool] | None = None,
 ) -> set[Hashable]:
     """The keys of the protected counts that the constraints force to 0 or to their cap.
 
     ``time_limit`` bounds one solver call, ``budget`` the whole check (seconds). A side
     that is neither certified nor refuted in time counts as forced: running out of time
-    can only hide more."""
+    can only hide more; ``timed_out`` (when given) then gets ``True`` appended, so that the
+    caller can tell sides refuted by the solver from sides left open for lack of time."""
     deadline = time.monotonic() + budget
     if not model.targets:
         return set()
@@ -122,7 +124,9 @@ def disclosed(
     for block_vars, block_rows in _blocks(model):
         sides = {s for s in open_sides if model.targets[s[0]].var in block_vars}
         if sides:
-            found |= _solve_block(model, block_vars, block_rows, sides, time_limit, deadline)
+            found |= _solve_block(
+                model, block_vars, block_rows, sides, time_limit, deadline, timed_out
+            )
     return found
 
 
@@ -261,6 +265,7 @@ def _solve_block(
     sides: set[tuple[int, str]],
     time_limit: float,
     deadline: float,
+    timed_out: list[bool] | None = None,
 ) -> set[Hashable]:
     order = sorted(block_vars)
     local = {v: i for i, v in enumerate(order)}
@@ -302,6 +307,8 @@ def _solve_block(
             options={"time_limit": limit, "presolve": True},
         )
         if result.x is None:
+            if result.status == 1 and timed_out is not None:  # time limit, not infeasible
+                timed_out.append(True)
             return None
         values = np.zeros(len(model.upper))
         rounded = np.round(result.x)
@@ -346,6 +353,8 @@ def _solve_block(
         target = model.targets[index]
         left = deadline - time.monotonic()
         if left <= 0:
+            if timed_out is not None:
+                timed_out.append(True)
             found.add(target.key)
             sides.discard((index, side))
             continue
