@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.core.management import call_command
 from django.utils import translation
@@ -64,6 +65,13 @@ def swedish(text: str) -> str:
 def submit_main_form(page: Any) -> None:
     with page.expect_navigation():
         page.locator("main form[method=post] button[type=submit]").first.click()
+
+
+def assert_accessible(page: Any) -> None:
+    """No serious or critical axe-core findings on the page as it is shown."""
+    violations = Axe().run(page).response["violations"]
+    serious = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+    assert not serious, (page.url, serious)
 
 
 def click_and_wait(page: Any, selector: str) -> None:
@@ -274,6 +282,7 @@ def test_survey_from_creation_to_report(
     expect(page.locator("#results-pending")).to_be_visible()
     expect(page.locator("section[aria-labelledby=any-heading]")).to_have_count(0)
     expect(page.locator("main")).to_contain_text(swedish("Too few to show"))
+    assert_accessible(page)
     page.goto(f"/enkater/{wave.pk}/")
     click_and_wait(page, "#close-wave")
     expect(page.locator("#wave-status")).to_have_class(re.compile(r"\bbadge-closed\b"))
@@ -318,6 +327,14 @@ def test_survey_from_creation_to_report(
             assert not re.search(r"\d\s?%", row), (heading, row)
     results_text = main.inner_text()
     assert "100 %" not in results_text, results_text
+    # The dashboard on a phone: no sideways scrolling, no serious accessibility problems.
+    desktop = page.viewport_size
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the results page scrolls sideways: {width}px"
+    assert_accessible(page)
+    page.set_viewport_size(desktop)
 
     with page.expect_download() as download_info:
         page.locator("#download-pdf").click()
@@ -338,6 +355,7 @@ def test_survey_from_creation_to_report(
     page.locator("textarea[name=purpose]").fill("Underlag till handlingsplanen")
     click_and_wait(page, "main form button[type=submit]")
     expect(page.locator("main h1")).to_contain_text(wave.name)
+    assert_accessible(page)
     assert AuditEntry.objects.filter(purpose="Underlag till handlingsplanen").exists()
 
     assert_no_csp_violations(console_messages)
