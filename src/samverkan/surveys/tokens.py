@@ -47,7 +47,7 @@ def token_hash(token: str) -> str:
 
 
 def answer_code(token: str) -> str:
-    """The token's answer code, grouped for reading: ``XXXXX-XXXXX``."""
+    """The token's answer code, grouped for reading in two groups of five (``7KQ2M-XR4PD``)."""
     digest = hashlib.sha256(b"samverkan answer code\x00" + token.encode("utf-8")).digest()
     number = int.from_bytes(digest[:8], "big")
     chars = []
