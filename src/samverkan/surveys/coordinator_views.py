@@ -16,11 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from samverkan.core.scoping import get_scope
-from samverkan.core.tabular import TableError, read_table
 from samverkan.core.views_helpers import apply_service_errors, flash_errors, scoped
 from samverkan.organisations.roles import Action, Role
 from samverkan.surveys import selectors, services
-from samverkan.surveys.forms import UploadForm
 from samverkan.surveys.models import Wave
 from samverkan.surveys.text_forms import DeadlineForm, SurveyTextsForm
 
@@ -99,33 +97,16 @@ def paper_import(request: HttpRequest, pk: Any) -> HttpResponse:
     wave = selectors.wave_get(user=request.user, pk=pk)
     if not selectors.text_organisations(user=request.user, wave=wave):
         raise PermissionDenied
-    form = UploadForm(
-        request.POST if request.method == "POST" else None,
-        request.FILES if request.method == "POST" else None,
-    )
-    problems: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            rows = read_table(
-                upload.read(),
-                upload.name,
-                aliases=services.RESPONSE_ALIASES,
-                required=(services.CODE_COLUMN,),
-            )
-            count = services.import_responses(actor=request.user, wave=wave, rows=rows)
-        except TableError as error:
-            problems = [str(p) for p in error.problems[:200]]
-            form.add_error("file", _("Nothing was imported. Correct the rows below and try again."))
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("%(n)d paper answers imported.") % {"n": count})
-            return redirect("surveys:wave_detail", pk=wave.pk)
-    return render(
+    from samverkan.surveys.views import table_upload
+
+    return table_upload(
         request,
-        "surveys/paper_import.html",
-        {"wave": wave, "form": form, "problems": problems},
+        wave,
+        aliases=services.RESPONSE_ALIASES,
+        required=(services.CODE_COLUMN,),
+        importer=services.import_responses,
+        template="surveys/paper_import.html",
+        done=_("%(n)d paper answers imported."),
     )
 
 

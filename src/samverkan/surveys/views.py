@@ -161,6 +161,29 @@ def wave_close(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def invitee_import(request: HttpRequest, pk: Any) -> HttpResponse:
     wave = selectors.wave_get(user=request.user, pk=pk)
+    return table_upload(
+        request,
+        wave,
+        aliases=services.INVITEE_ALIASES,
+        required=services.INVITEE_COLUMNS,
+        importer=services.import_invitees,
+        template="surveys/invitee_import.html",
+        done=_("%(n)d invitees imported."),
+    )
+
+
+def table_upload(
+    request: HttpRequest,
+    wave: Wave,
+    *,
+    aliases: dict[str, str],
+    required: Any,
+    importer: Any,
+    template: str,
+    done: str,
+) -> HttpResponse:
+    """The upload page of a table imported into a wave, all rows or none: the form, the
+    rows' problems (the first 200) or, once imported, back to the wave with ``done``."""
     form = UploadForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
@@ -169,26 +192,17 @@ def invitee_import(request: HttpRequest, pk: Any) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = read_table(
-                upload.read(),
-                upload.name,
-                aliases=services.INVITEE_ALIASES,
-                required=services.INVITEE_COLUMNS,
-            )
-            count = services.import_invitees(actor=request.user, wave=wave, rows=rows)
+            rows = read_table(upload.read(), upload.name, aliases=aliases, required=required)
+            count = importer(actor=request.user, wave=wave, rows=rows)
         except TableError as error:
             problems = [str(p) for p in error.problems[:200]]
             form.add_error("file", _("Nothing was imported. Correct the rows below and try again."))
-        except PermissionDenied:
-            raise
+        except ValidationError as error:
+            apply_service_errors(form, error)
         else:
-            messages.success(request, _("%(n)d invitees imported.") % {"n": count})
+            messages.success(request, done % {"n": count})
             return redirect("surveys:wave_detail", pk=wave.pk)
-    return render(
-        request,
-        "surveys/invitee_import.html",
-        {"wave": wave, "form": form, "problems": problems},
-    )
+    return render(request, template, {"wave": wave, "form": form, "problems": problems})
 
 
 @scoped(Wave)
