@@ -1036,9 +1036,12 @@ def read_results(*, actor: Any, wave: Wave, language: str, channel: str) -> Any:
     return for_viewer(wave=wave, results=results_from_dict(stored.data), user=actor)
 
 
-def read_free_text(*, actor: Any, wave: Wave, purpose: str) -> list[tuple[str, list[str]]]:
+def read_free_text(
+    *, actor: Any, wave: Wave, purpose: str, language: str = "sv"
+) -> list[tuple[str, list[str]]]:
     """The free-text answers of a closed wave, item by item, for the coordinators of the
-    organisation that ran it, audited with the stated purpose.
+    organisation that ran it, audited with the stated purpose. Each item is named by its
+    question in ``language`` (Swedish where the questionnaire has no such text).
 
     Each item's texts are sorted alphabetically and shown apart from every other answer,
     so a text is never seen beside the answers of the person who wrote it."""
@@ -1056,7 +1059,6 @@ def read_free_text(*, actor: Any, wave: Wave, purpose: str) -> list[tuple[str, l
     questionnaire = load_questionnaire(wave.questionnaire.document)
     items = [item for item in questionnaire.items if item.type == qn.ItemType.TEXT]
     rows = wave_answers(wave=wave)
-    language = "sv"
     texts: list[tuple[str, list[str]]] = []
     for item in items:
         found = sorted(
@@ -1064,7 +1066,9 @@ def read_free_text(*, actor: Any, wave: Wave, purpose: str) -> list[tuple[str, l
             for a in rows
             if isinstance(a.get(item.id), str) and str(a[item.id]).strip()
         )
-        label = item.text.get(language) or next(iter(item.text.values()), item.id)
+        label = (
+            item.text.get(language) or item.text.get("sv") or next(iter(item.text.values()), item.id)
+        )
         texts.append((label, found))
     with transaction.atomic():
         audit.record(

@@ -343,7 +343,9 @@ def free_text(request: HttpRequest, pk: Any) -> HttpResponse:
     if purpose is None:
         return render(request, "surveys/free_text_purpose.html", {"wave": wave, "form": form})
     try:
-        texts = services.read_free_text(actor=request.user, wave=wave, purpose=purpose)
+        texts = services.read_free_text(
+            actor=request.user, wave=wave, purpose=purpose, language=ui_language()
+        )
     except ResultsNotPublished as error:  # pragma: no cover - checked above
         messages.error(request, str(error))
         return redirect("surveys:wave_detail", pk=wave.pk)
