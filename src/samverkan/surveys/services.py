@@ -32,6 +32,7 @@ from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Action, Role
 from samverkan.surveys import buffer, periods
 from samverkan.surveys import questionnaire as qn
+from samverkan.surveys.answer_messages import answer_messages
 from samverkan.surveys.models import (
     MIN_CELL_SIZE,
     Invitee,
@@ -846,7 +847,8 @@ def submit_response(*, token: str, raw_answers: dict[str, Any]) -> Submitted:
                 municipalities=[municipality_value(o) for o in participants(wave)],
             )
         except qn.AnswerError as error:
-            raise ValidationError(error.errors) from error
+            # In the active language: the respondent view makes it the form's.
+            raise ValidationError(answer_messages(error.problems)) from error
         organisation_id = Invitee.objects.filter(pk=row.invitee_id).values_list(
             "organisation_id", flat=True
         )[0]
@@ -938,7 +940,8 @@ def import_responses(*, actor: Any | None, wave: Wave, rows: Sequence[Row]) -> i
             answers = qn.validate_answers(questionnaire, values, municipalities=municipalities)
         except qn.AnswerError as error:
             problems.extend(
-                Problem(row.number, field, message) for field, message in error.errors.items()
+                Problem(row.number, field, message)
+                for field, message in answer_messages(error.problems).items()
             )
             continue
         if link is not None:
@@ -1066,9 +1069,8 @@ def read_free_text(
             for a in rows
             if isinstance(a.get(item.id), str) and str(a[item.id]).strip()
         )
-        label = (
-            item.text.get(language) or item.text.get("sv") or next(iter(item.text.values()), item.id)
-        )
+        text = item.text
+        label = text.get(language) or text.get("sv") or next(iter(text.values()), item.id)
         texts.append((label, found))
     with transaction.atomic():
         audit.record(
