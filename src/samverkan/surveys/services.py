@@ -856,7 +856,9 @@ def submit_response(*, token: str, raw_answers: dict[str, Any]) -> Submitted:
         from samverkan.surveys.drafts import discard_draft
 
         # A draft saved on this link goes with the submission. Drafts on the invitee's other
-        # links cannot be found without those links; they stay sealed until the close.
+        # links cannot be found without those links (only their hashes are known here, and
+        # a way to find them would tie drafts to invitees; see drafts.py); they stay sealed,
+        # unreachable through their used links, until the close deletes them.
         discard_draft(token=token)
         texts = texts_for(organisation_id)
     return Submitted(texts=texts.uid if texts is not None else None)
