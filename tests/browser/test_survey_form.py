@@ -356,10 +356,10 @@ def test_switching_language_keeps_the_answers(
     page.locator("#party").fill("Mitt parti")
     choose(page, "exposure_bribe", "few_times")
 
-    # The language switch in the page header.
-    page.locator("#language-select").select_option("en")
+    # The language switch in the page header: its buttons belong to the form.
+    expect(page.locator("#language-select")).to_have_count(0)
     with page.expect_navigation():
-        page.locator("#language-submit").click()
+        page.locator("#header-language-en").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#survey-title")).to_have_text("Survey on undue influence")
     expect(page.locator("#survey-period")).to_contain_text("1 December 2025–30 November 2026")
@@ -382,4 +382,70 @@ def test_switching_language_keeps_the_answers(
     assert Response.objects.count() == 0 and BufferedResponse.objects.count() == 0
     assert Wave.objects.get().status == "open"
     page.context.close()
+    no_csp_violations(console_messages)
+
+
+def test_the_header_language_switch_keeps_the_answers_without_javascript(
+    links: list[str], browser: Any, live_server: Any, console_messages: list[str]
+) -> None:
+    page = new_page(browser, live_server, console_messages, java_script_enabled=False)
+    page.goto(links[1])
+    choose(page, "role", "elected")
+    page.locator("#party").fill("Mitt parti")
+    choose(page, "exposure_bribe", "few_times")
+    with page.expect_navigation():
+        page.locator("#header-language-en").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#survey-title")).to_have_text("Survey on undue influence")
+    checked(page, "role", "elected").to_be_checked()
+    expect(page.locator("#party")).to_have_value("Mitt parti")
+    checked(page, "exposure_bribe", "few_times").to_be_checked()
+    # Errors come in the form's language too.
+    with page.expect_navigation():
+        page.locator("#submit-survey").click()
+    expect(page.locator("#error-summary")).to_contain_text("Choose one of the options.")
+    expect(page.locator("#error-summary")).not_to_contain_text("Välj ett av alternativen")
+    with page.expect_navigation():
+        page.locator("#header-language-sv").click()
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    expect(page.locator("#party")).to_have_value("Mitt parti")
+    assert Response.objects.count() == 0 and BufferedResponse.objects.count() == 0
+    page.context.close()
+    no_csp_violations(console_messages)
+
+
+def test_a_resumed_form_opens_at_the_part_the_respondent_was_on(
+    links: list[str], browser: Any, live_server: Any, console_messages: list[str]
+) -> None:
+    page = new_page(browser, live_server, console_messages, viewport=PHONE)
+    page.goto(links[2])
+    choose(page, "role", "employee")
+    choose(page, "municipality", "linkopings_kommun")
+    page.locator("#part-1 [data-go=next]").click()
+    expect(page.locator("#part-2-heading")).to_be_focused()
+    for _ in range(50):
+        if ResponseDraft.objects.exists():
+            break
+        page.wait_for_timeout(100)
+    assert ResponseDraft.objects.count() == 1
+    page.context.close()
+
+    again = new_page(browser, live_server, console_messages, viewport=PHONE)
+    again.goto(links[2])
+    expect(again.locator("#draft-restored")).to_be_visible()
+    expect(again.locator("#part-2-heading")).to_be_visible()
+    expect(again.locator("#part-2-heading")).to_be_focused()
+    expect(again.locator("#part-1-heading")).not_to_be_visible()
+    checked(again, "role", "employee").to_be_checked()
+    axe_clean(again, "resumed at part 2")
+    fits(again)
+    again.context.close()
+
+    # Without JavaScript the whole form is one page; a link leads to the part.
+    plain = new_page(browser, live_server, console_messages, java_script_enabled=False)
+    plain.goto(links[2])
+    expect(plain.locator("#resume-link")).to_have_attribute("href", "#part-2-heading")
+    plain.locator("#resume-link").click()
+    expect(plain.locator("#part-2-heading")).to_be_focused()
+    plain.context.close()
     no_csp_violations(console_messages)

@@ -18,6 +18,7 @@ from samverkan.core.tabular import Row
 from samverkan.organisations.roles import Role
 from samverkan.surveys import buffer, drafts, services
 from samverkan.surveys.models import InviteeToken, Response, ResponseDraft, Wave
+from samverkan.surveys.tokens import token_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +224,90 @@ def test_the_stored_response_keeps_nothing_of_the_draft(
     stored = Response.objects.get()
     assert "party" not in stored.answers and "chair" not in stored.answers
     assert json.dumps(stored.answers).count("employee") == 1
+
+
+def _form_tag(page: str) -> str:
+    form = re.search(r'<form [^>]*id="survey-form"[^>]*>', page)
+    assert form, page[:2000]
+    return form.group(0)
+
+
+def test_a_resumed_draft_opens_at_the_part_the_respondent_was_on(
+    world: Any, settings: Any, client: Any
+) -> None:
+    _wave, (token, *_rest) = _open_wave(world, settings)
+    url = f"/enkat/svar/{token}/"
+    # survey.js saves when the respondent moves on to part 4 (here after the answers of
+    # parts 1-3; an elected official sees part 3).
+    raw = {**PARTIAL, "worry": "slightly", "exposure_threat": "never"}
+    assert client.post(url, {**raw, "action": "autosave", "part": "4"}).status_code == 204
+    draft = drafts.open_draft(token=token)
+    assert draft is not None and draft.part == 4 and draft.answers["role"] == "elected"
+    # The link opened again, in a new browser: the form is at part 4, with a way there
+    # that works without JavaScript.
+    client.cookies.clear()
+    page = client.get(url).content.decode()
+    assert 'id="draft-restored"' in page
+    assert 'data-part="4"' in _form_tag(page) and "data-resume" in _form_tag(page)
+    assert '<input type="hidden" name="part" value="4">' in page
+    assert re.search(r'<a href="#part-4-heading" id="resume-link">Fortsätt där du slutade: ', page)
+    # "Save and continue later" without JavaScript keeps the part the form was at.
+    saved = client.post(url, {**raw, "action": "save", "part": "2"})
+    assert saved["Location"] == f"{url}?sparat=1&del=2"
+    assert 'data-part="2"' in _form_tag(client.get(url).content.decode())
+    # A part beyond the questionnaire is kept within it; a hidden part moves on to the next
+    # part shown (an employee does not see part 3, the elected officials' questions).
+    drafts.save_draft(token=token, raw_answers=raw, part=99)
+    assert drafts.open_draft(token=token).part == 4  # type: ignore[union-attr]
+    drafts.save_draft(token=token, raw_answers={"role": "employee"}, part=3)
+    assert 'data-part="4"' in _form_tag(client.get(url).content.decode())
+    # Part 1 needs no way back to it.
+    drafts.save_draft(token=token, raw_answers=raw, part=1)
+    page = client.get(url).content.decode()
+    assert 'id="draft-restored"' in page and 'id="resume-link"' not in page
+    assert "data-resume" not in page
+
+
+def test_a_draft_saved_before_parts_were_kept_still_opens(world: Any, settings: Any) -> None:
+    """Drafts sealed before the part was stored hold the answers alone."""
+    _wave, (token, *_rest) = _open_wave(world, settings)
+    drafts.save_draft(token=token, raw_answers=PARTIAL, part=3)
+    lookup = drafts.draft_lookup(token)
+    payload = json.dumps(PARTIAL).encode("utf-8")
+    nonce = b"\0" * drafts.NONCE_BYTES
+    sealed = nonce + drafts._cipher(token).encrypt(nonce, payload, lookup.encode("ascii"))
+    ResponseDraft.objects.filter(lookup=lookup).update(sealed=sealed)
+    assert drafts.open_draft(token=token) == drafts.Draft(answers=PARTIAL, part=1)
+    assert drafts.load_draft(token=token) == PARTIAL
+
+
+def test_a_draft_on_an_earlier_link_goes_with_the_link_and_the_close(
+    world: Any, settings: Any, client: Any
+) -> None:
+    """A reminder adds a link. Answering through it retires the earlier link, so the draft
+    saved there can no longer be opened (its sealed row cannot be told from others without
+    that link, and is deleted when the wave closes)."""
+    wave, (first, *_rest) = _open_wave(world, settings)
+    client.post(f"/enkat/svar/{first}/", {**PARTIAL, "action": "save", "part": "3"})
+    mail.outbox.clear()
+    owner = world.user("linkoping", Role.COORDINATOR)
+    services.send_invitations(actor=owner, wave=wave, base_url="http://testserver/", reminders=True)
+    invitee = InviteeToken.objects.get(token_hash=token_hash(first)).invitee
+    reminder = next(m for m in mail.outbox if m.to == [invitee.email])
+    assert (
+        "continue there" in reminder.body or "tidigare meddelande kan du fortsätta" in reminder.body
+    )
+    later = LINK.search(reminder.body).group(1)  # type: ignore[union-attr]
+    # The new link knows nothing of the draft; answering through it works.
+    assert 'id="draft-restored"' not in client.get(f"/enkat/svar/{later}/").content.decode()
+    assert (
+        client.post(f"/enkat/svar/{later}/", {**complete(), "action": "submit"}).status_code == 302
+    )
+    # The earlier link is used up: no form, no saved answers, nothing to save to.
+    used = client.get(f"/enkat/svar/{first}/")
+    assert used.status_code == 410 and "Ett parti" not in used.content.decode()
+    assert client.post(f"/enkat/svar/{first}/", {**PARTIAL, "action": "save"}).status_code == 410
+    with pytest.raises(services.TokenUsed):
+        drafts.save_draft(token=first, raw_answers=PARTIAL)
+    services.close_wave(actor=owner, wave=wave)
+    assert not ResponseDraft.objects.filter(wave=wave).exists()

@@ -176,3 +176,24 @@ def test_free_text_only_for_the_running_organisation_with_a_purpose(
     client.logout()
     login(world.user("norrkoping", Role.COORDINATOR))
     assert client.get(url).status_code in (403, 404)
+
+
+def test_free_text_labels_follow_the_page_language(
+    world: Any, settings: Any, client: Any, login: Any
+) -> None:
+    wave = _answered_wave(world, settings, slug="pub-lang")
+    coordinator = world.user("linkoping", Role.COORDINATOR)
+    services.close_wave(actor=coordinator, wave=wave)
+    url = reverse("surveys:free_text", args=[wave.pk])
+    login(coordinator)
+    client.post(url, {"purpose": "Underlag för handlingsplanen"})
+    swedish = "Vill du berätta något mer om otillåten påverkan i ditt uppdrag eller arbete?"
+    english = "Is there anything else you would like to tell us about undue influence"
+    page = client.get(url).content.decode()
+    assert swedish in page and english not in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(url).content.decode()
+    assert '<html lang="en">' in page
+    assert english in page and swedish not in page
+    assert "Kanariefågel i fritexten" in page
+    assert "Free-text answers" in page

@@ -8,7 +8,15 @@ link itself; the lookup cannot be joined to the invitee's token hash either.
 Like submissions, drafts are not audited (a time would tie the answers to the invitee),
 carry no time, and never outlive the submission or the wave: they are discarded when the
 answers are sent and when the wave closes. Only answers to the questionnaire's items are
-kept, each bounded in length, and the whole draft is bounded in size.
+kept, each bounded in length, and the whole draft is bounded in size. The part of the form
+the respondent was on is sealed with the answers, so that the form opens there again.
+
+A draft belongs to one link. When the invitee answers through another of their links (a
+reminder adds links and keeps the earlier ones working), the drafts of the other links
+cannot be found: the server knows those links only by their SHA-256 hashes, and whatever
+would let a submission through one link find the draft of another would let the server,
+which issues every link itself, tie each draft to its invitee. Such a draft cannot be
+opened through the app any more (its link is used) and goes when the wave closes.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import hashlib
 import hmac
 import json
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -34,10 +43,12 @@ from samverkan.surveys.strata import load_questionnaire
 
 __all__ = [
     "MAX_DRAFT_BYTES",
+    "Draft",
     "discard_draft",
     "discard_wave_drafts",
     "draft_lookup",
     "load_draft",
+    "open_draft",
     "save_draft",
 ]
 
@@ -47,6 +58,18 @@ NONCE_BYTES = 12
 # The shipped questionnaire's longest possible draft (every free text full) is far below.
 MAX_DRAFT_BYTES = 64 * 1024
 MAX_CHOICE_LENGTH = 100
+# The sealed payload: {"v": 2, "answers": {...}, "part": n}. Version 1 (the answers alone)
+# is still read, as part 1; no item's answer is a number, so "v" tells them apart.
+FORMAT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a draft holds: the answers and the part of the form (1-based) the respondent
+    was on when it was saved."""
+
+    answers: dict[str, Any]
+    part: int = 1
 
 
 def draft_lookup(token: str) -> str:
@@ -91,19 +114,23 @@ def _bounded(questionnaire: qn.Questionnaire, raw: dict[str, Any]) -> dict[str, 
     return kept
 
 
-def save_draft(*, token: str, raw_answers: dict[str, Any]) -> None:
-    """Seal and store the answers given so far on this link, replacing an earlier draft.
+def save_draft(*, token: str, raw_answers: dict[str, Any], part: int = 1) -> None:
+    """Seal and store the answers given so far on this link and the part of the form the
+    respondent is on, replacing an earlier draft.
 
     Raises ``services.TokenUsed`` or ``services.SurveyClosed`` like a submission would,
     and ``ValidationError`` if the draft is too large. Saving no answers removes the draft.
     """
     wave = services.wave_for_token(token)
-    answers = _bounded(load_questionnaire(wave.questionnaire.document), raw_answers)
+    questionnaire = load_questionnaire(wave.questionnaire.document)
+    answers = _bounded(questionnaire, raw_answers)
     lookup = draft_lookup(token)
     if not answers:
         discard_draft(token=token)
         return
-    payload = json.dumps(answers, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    count = max(len(questionnaire.sections), 1)
+    content = {"v": FORMAT_VERSION, "answers": answers, "part": min(max(int(part), 1), count)}
+    payload = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(payload) > MAX_DRAFT_BYTES:
         raise ValidationError(_("The answers are too long to be saved."))
     nonce = os.urandom(NONCE_BYTES)
@@ -117,6 +144,13 @@ def save_draft(*, token: str, raw_answers: dict[str, Any]) -> None:
 def load_draft(*, token: str) -> dict[str, Any] | None:
     """The answers saved on this link, or ``None`` (no draft, or one that does not open
     with this token)."""
+    draft = open_draft(token=token)
+    return draft.answers if draft is not None else None
+
+
+def open_draft(*, token: str) -> Draft | None:
+    """The draft saved on this link, or ``None`` (no draft, or one that does not open
+    with this token)."""
     lookup = draft_lookup(token)
     sealed = ResponseDraft.objects.filter(lookup=lookup).values_list("sealed", flat=True).first()
     if sealed is None:
@@ -126,10 +160,17 @@ def load_draft(*, token: str) -> dict[str, Any] | None:
         payload = _cipher(token).decrypt(
             sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], lookup.encode("ascii")
         )
-        answers = json.loads(payload.decode("utf-8"))
+        content = json.loads(payload.decode("utf-8"))
     except (InvalidTag, ValueError):
         return None
-    return answers if isinstance(answers, dict) else None
+    if not isinstance(content, dict):
+        return None
+    if not isinstance(content.get("v"), int):
+        return Draft(answers=content)  # version 1: the answers alone
+    answers, part = content.get("answers"), content.get("part")
+    if not isinstance(answers, dict):
+        return None
+    return Draft(answers=answers, part=part if type(part) is int and part >= 1 else 1)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from importlib import resources
@@ -33,6 +33,7 @@ __all__ = [
     "Analysis",
     "AnswerError",
     "AnswerIn",
+    "AnswerProblem",
     "AnyOf",
     "Condition",
     "FrozenText",
@@ -334,11 +335,13 @@ class QuestionnaireError(ValueError):
 
 
 class AnswerError(ValueError):
-    """The answers are invalid. ``errors`` maps item id (matrix: ``ITEMID__ROWID``) to a
-    message in Swedish meant for the respondent."""
+    """The answers are invalid. ``problems`` maps item id (matrix: ``ITEMID__ROWID``) to an
+    :class:`AnswerProblem` (a code and its values, for a message in the reader's language);
+    ``errors`` maps the same keys to the message in Swedish."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = dict(errors)
+    def __init__(self, problems: Mapping[str, AnswerProblem]) -> None:
+        self.problems = dict(problems)
+        self.errors = {key: problem.swedish() for key, problem in self.problems.items()}
         super().__init__(self.errors)
 
     def __str__(self) -> str:
@@ -1282,21 +1285,68 @@ def is_exposed(questionnaire: Questionnaire, answers: Mapping[str, object]) -> b
     return False
 
 
-_MSG_CHOOSE_ONE = "Välj ett av alternativen."
-_MSG_CHOOSE_ONLY_ONE = "Välj bara ett av alternativen."
-_MSG_CHOOSE_SOME = "Välj minst ett alternativ."
-_MSG_FORMAT = "Svaret har fel format."
-_MSG_REQUIRED_TEXT = "Fältet måste fyllas i."
-_MSG_TEXT_TOO_LONG = f"Texten får vara högst {TEXT_MAX_LENGTH} tecken."
-_MSG_TEXT_BAD_CHARS = "Texten innehåller otillåtna tecken."
+# Why an answer is invalid. The respondent form shows each code's message in the form's
+# language (``surveys/answer_messages.py``); this table is the Swedish text the pure module
+# gives where no translation is at hand (paper imports, the command line, tests).
+_SWEDISH_MESSAGES = {
+    "choose_one": "Välj ett av alternativen.",
+    "choose_only_one": "Välj bara ett av alternativen.",
+    "choose_some": "Välj minst ett alternativ.",
+    "format": "Svaret har fel format.",
+    "required_text": "Fältet måste fyllas i.",
+    "text_too_long": "Texten får vara högst {limit} tecken.",
+    "text_bad_chars": "Texten innehåller otillåtna tecken.",
+    "not_an_option": 'Värdet "{value}" är inte ett av alternativen.',
+    "number_range": "Ange ett heltal mellan {min} och {max}.",
+    "exclusive": 'Alternativet "{option}" kan inte kombineras med andra alternativ.',
+}
 
 
-def _not_an_option(value: str) -> str:
-    return f'Värdet "{_short(value)}" är inte ett av alternativen.'
+@dataclass(frozen=True)
+class AnswerProblem:
+    """Why one answer is invalid: ``code`` (a key of the message table) and the values its
+    message names (``limit``; ``value``; ``min`` and ``max``; ``option``, the exclusive
+    option's text by language)."""
+
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def option_text(self, language: str) -> str:
+        """The exclusive option's text in ``language`` (Swedish where it has none)."""
+        text = self.values.get("option") or {}
+        return str(text.get(language) or text.get("sv") or next(iter(text.values()), ""))
+
+    def swedish(self) -> str:
+        values = {**self.values, "option": self.option_text("sv")}
+        return _SWEDISH_MESSAGES[self.code].format(**values)
+
+    def __str__(self) -> str:
+        return self.swedish()
 
 
-def _number_message(item: Item) -> str:
-    return f"Ange ett heltal mellan {item.min} och {item.max}."
+_CHOOSE_ONE = AnswerProblem("choose_one")
+_CHOOSE_ONLY_ONE = AnswerProblem("choose_only_one")
+_CHOOSE_SOME = AnswerProblem("choose_some")
+_FORMAT = AnswerProblem("format")
+_REQUIRED_TEXT = AnswerProblem("required_text")
+_TEXT_TOO_LONG = AnswerProblem("text_too_long", {"limit": TEXT_MAX_LENGTH})
+_TEXT_BAD_CHARS = AnswerProblem("text_bad_chars")
+
+
+def _not_an_option(value: str) -> AnswerProblem:
+    return AnswerProblem("not_an_option", {"value": _short(value)})
+
+
+def _number_message(item: Item) -> AnswerProblem:
+    return AnswerProblem("number_range", {"min": item.min, "max": item.max})
+
+
+class _Invalid(ValueError):
+    """An answer that is readable but wrong, with why."""
+
+    def __init__(self, problem: AnswerProblem) -> None:
+        self.problem = problem
+        super().__init__(problem.swedish())
 
 
 def _blank(value: object) -> bool:
@@ -1322,7 +1372,7 @@ def _one_string(value: object) -> str:
             raise _Unreadable
         strings = [v.strip() for v in value if v.strip()]
         if len(strings) > 1:
-            raise ValueError(_MSG_CHOOSE_ONLY_ONE)
+            raise _Invalid(_CHOOSE_ONLY_ONE)
         return strings[0] if strings else ""
     raise _Unreadable
 
@@ -1338,10 +1388,10 @@ def validate_answers(
     Returns ``{item id: value}`` for the visible, answered items only: single/scale -> str,
     multiple -> sorted list[str], matrix -> {row id: str}, number -> int, text -> str (stripped).
     Answers to hidden items are dropped. ``municipalities`` are the allowed values of an item
-    with ``options_from: municipalities``. Raises :class:`AnswerError` (messages in Swedish,
-    keyed by item id or ``ITEMID__ROWID``)."""
+    with ``options_from: municipalities``. Raises :class:`AnswerError` (problems keyed by
+    item id or ``ITEMID__ROWID``)."""
     clean: dict[str, object] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, AnswerProblem] = {}
     allowed_municipalities = [m for m in municipalities if isinstance(m, str)]
     for item in questionnaire.items:
         if item.show_if is not None and not _holds(questionnaire, item.show_if, clean):
@@ -1363,9 +1413,9 @@ def validate_answers(
             else:
                 _text(item, value, clean, errors)
         except _Unreadable:
-            errors[item.id] = _MSG_FORMAT
-        except ValueError as exc:
-            errors[item.id] = str(exc)
+            errors[item.id] = _FORMAT
+        except _Invalid as exc:
+            errors[item.id] = exc.problem
     if errors:
         raise AnswerError(errors)
     return clean
@@ -1376,12 +1426,12 @@ def _single(
     value: object,
     allowed: Sequence[str],
     clean: dict[str, object],
-    errors: dict[str, str],
+    errors: dict[str, AnswerProblem],
 ) -> None:
     choice = "" if value is None else _one_string(value)
     if not choice:
         if item.required:
-            errors[item.id] = _MSG_CHOOSE_ONE
+            errors[item.id] = _CHOOSE_ONE
         return
     if choice not in allowed:
         errors[item.id] = _not_an_option(choice)
@@ -1389,7 +1439,9 @@ def _single(
     clean[item.id] = choice
 
 
-def _multiple(item: Item, value: object, clean: dict[str, object], errors: dict[str, str]) -> None:
+def _multiple(
+    item: Item, value: object, clean: dict[str, object], errors: dict[str, AnswerProblem]
+) -> None:
     parts: list[str] = []
     if value is None:
         pass
@@ -1404,7 +1456,7 @@ def _multiple(item: Item, value: object, clean: dict[str, object], errors: dict[
         raise _Unreadable
     if not parts:
         if item.required:
-            errors[item.id] = _MSG_CHOOSE_SOME
+            errors[item.id] = _CHOOSE_SOME
         return
     chosen = sorted(set(parts))
     for part in chosen:
@@ -1415,20 +1467,21 @@ def _multiple(item: Item, value: object, clean: dict[str, object], errors: dict[
         for part in chosen:
             option = item.option(part)
             if option.exclusive:
-                errors[item.id] = (
-                    f'Alternativet "{option.text["sv"]}" kan inte kombineras med andra alternativ.'
-                )
+                errors[item.id] = AnswerProblem("exclusive", {"option": dict(option.text)})
                 return
     clean[item.id] = chosen
 
 
 def _matrix(
-    item: Item, raw: Mapping[str, object], clean: dict[str, object], errors: dict[str, str]
+    item: Item,
+    raw: Mapping[str, object],
+    clean: dict[str, object],
+    errors: dict[str, AnswerProblem],
 ) -> None:
     whole = raw.get(item.id)
     if whole is not None and not isinstance(whole, Mapping):
         if not _blank(whole):
-            errors[item.id] = _MSG_FORMAT
+            errors[item.id] = _FORMAT
             return
         whole = None
     answered: dict[str, str] = {}
@@ -1440,14 +1493,14 @@ def _matrix(
         try:
             choice = "" if value is None else _one_string(value)
         except _Unreadable:
-            errors[key] = _MSG_FORMAT
+            errors[key] = _FORMAT
             continue
-        except ValueError as exc:
-            errors[key] = str(exc)
+        except _Invalid as exc:
+            errors[key] = exc.problem
             continue
         if not choice:
             if item.required:
-                errors[key] = _MSG_CHOOSE_ONE
+                errors[key] = _CHOOSE_ONE
             continue
         if choice not in item.option_values:
             errors[key] = _not_an_option(choice)
@@ -1457,7 +1510,9 @@ def _matrix(
         clean[item.id] = answered
 
 
-def _number(item: Item, value: object, clean: dict[str, object], errors: dict[str, str]) -> None:
+def _number(
+    item: Item, value: object, clean: dict[str, object], errors: dict[str, AnswerProblem]
+) -> None:
     assert item.min is not None and item.max is not None
     if isinstance(value, list | tuple) and len(value) == 1:
         value = value[0]
@@ -1483,7 +1538,9 @@ def _number(item: Item, value: object, clean: dict[str, object], errors: dict[st
     clean[item.id] = number
 
 
-def _text(item: Item, value: object, clean: dict[str, object], errors: dict[str, str]) -> None:
+def _text(
+    item: Item, value: object, clean: dict[str, object], errors: dict[str, AnswerProblem]
+) -> None:
     if isinstance(value, list | tuple) and len(value) == 1:
         value = value[0]
     if value is None:
@@ -1493,12 +1550,12 @@ def _text(item: Item, value: object, clean: dict[str, object], errors: dict[str,
     text = value.strip()
     if not text:
         if item.required:
-            errors[item.id] = _MSG_REQUIRED_TEXT
+            errors[item.id] = _REQUIRED_TEXT
         return
     if len(text) > TEXT_MAX_LENGTH:
-        errors[item.id] = _MSG_TEXT_TOO_LONG
+        errors[item.id] = _TEXT_TOO_LONG
         return
     if _BAD_CHARS_RE.search(text):
-        errors[item.id] = _MSG_TEXT_BAD_CHARS
+        errors[item.id] = _TEXT_BAD_CHARS
         return
     clean[item.id] = text

@@ -32,6 +32,7 @@ from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Action, Role
 from samverkan.surveys import buffer, periods
 from samverkan.surveys import questionnaire as qn
+from samverkan.surveys.answer_messages import answer_messages
 from samverkan.surveys.models import (
     MIN_CELL_SIZE,
     Invitee,
@@ -846,7 +847,8 @@ def submit_response(*, token: str, raw_answers: dict[str, Any]) -> Submitted:
                 municipalities=[municipality_value(o) for o in participants(wave)],
             )
         except qn.AnswerError as error:
-            raise ValidationError(error.errors) from error
+            # In the active language: the respondent view makes it the form's.
+            raise ValidationError(answer_messages(error.problems)) from error
         organisation_id = Invitee.objects.filter(pk=row.invitee_id).values_list(
             "organisation_id", flat=True
         )[0]
@@ -854,7 +856,9 @@ def submit_response(*, token: str, raw_answers: dict[str, Any]) -> Submitted:
         from samverkan.surveys.drafts import discard_draft
 
         # A draft saved on this link goes with the submission. Drafts on the invitee's other
-        # links cannot be found without those links; they stay sealed until the close.
+        # links cannot be found without those links (only their hashes are known here, and
+        # a way to find them would tie drafts to invitees; see drafts.py); they stay sealed,
+        # unreachable through their used links, until the close deletes them.
         discard_draft(token=token)
         texts = texts_for(organisation_id)
     return Submitted(texts=texts.uid if texts is not None else None)
@@ -938,7 +942,8 @@ def import_responses(*, actor: Any | None, wave: Wave, rows: Sequence[Row]) -> i
             answers = qn.validate_answers(questionnaire, values, municipalities=municipalities)
         except qn.AnswerError as error:
             problems.extend(
-                Problem(row.number, field, message) for field, message in error.errors.items()
+                Problem(row.number, field, message)
+                for field, message in answer_messages(error.problems).items()
             )
             continue
         if link is not None:
@@ -1036,9 +1041,12 @@ def read_results(*, actor: Any, wave: Wave, language: str, channel: str) -> Any:
     return for_viewer(wave=wave, results=results_from_dict(stored.data), user=actor)
 
 
-def read_free_text(*, actor: Any, wave: Wave, purpose: str) -> list[tuple[str, list[str]]]:
+def read_free_text(
+    *, actor: Any, wave: Wave, purpose: str, language: str = "sv"
+) -> list[tuple[str, list[str]]]:
     """The free-text answers of a closed wave, item by item, for the coordinators of the
-    organisation that ran it, audited with the stated purpose.
+    organisation that ran it, audited with the stated purpose. Each item is named by its
+    question in ``language`` (Swedish where the questionnaire has no such text).
 
     Each item's texts are sorted alphabetically and shown apart from every other answer,
     so a text is never seen beside the answers of the person who wrote it."""
@@ -1056,7 +1064,6 @@ def read_free_text(*, actor: Any, wave: Wave, purpose: str) -> list[tuple[str, l
     questionnaire = load_questionnaire(wave.questionnaire.document)
     items = [item for item in questionnaire.items if item.type == qn.ItemType.TEXT]
     rows = wave_answers(wave=wave)
-    language = "sv"
     texts: list[tuple[str, list[str]]] = []
     for item in items:
         found = sorted(
@@ -1064,7 +1071,8 @@ def read_free_text(*, actor: Any, wave: Wave, purpose: str) -> list[tuple[str, l
             for a in rows
             if isinstance(a.get(item.id), str) and str(a[item.id]).strip()
         )
-        label = item.text.get(language) or next(iter(item.text.values()), item.id)
+        text = item.text
+        label = text.get(language) or text.get("sv") or next(iter(text.values()), item.id)
         texts.append((label, found))
     with transaction.atomic():
         audit.record(

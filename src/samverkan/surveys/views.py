@@ -343,7 +343,9 @@ def free_text(request: HttpRequest, pk: Any) -> HttpResponse:
     if purpose is None:
         return render(request, "surveys/free_text_purpose.html", {"wave": wave, "form": form})
     try:
-        texts = services.read_free_text(actor=request.user, wave=wave, purpose=purpose)
+        texts = services.read_free_text(
+            actor=request.user, wave=wave, purpose=purpose, language=ui_language()
+        )
     except ResultsNotPublished as error:  # pragma: no cover - checked above
         messages.error(request, str(error))
         return redirect("surveys:wave_detail", pk=wave.pk)
@@ -470,6 +472,14 @@ def _language_cookie(response: HttpResponse, language: str) -> None:
     )
 
 
+def _resume_part(sections: list[dict[str, Any]], part: int) -> int:
+    """The part to open a restored draft at: the saved one, or the next one shown when its
+    questions are hidden now (as survey.js does)."""
+    shown = [section["number"] for section in sections if not section["hidden"]]
+    later = [number for number in shown if number >= part]
+    return later[0] if later else (shown[-1] if shown else 1)
+
+
 @never_cache
 @csrf_protect
 @require_http_methods(["GET", "POST"])
@@ -488,47 +498,59 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     restored = False
     problem = ""
     language = ""
+    # The language the form was shown in: its messages (errors included) stay in it, even
+    # if the site's language has changed meanwhile in another window.
+    form_language = get_language() or settings.LANGUAGE_CODE
     part = _part(request.GET.get("del"), count)
     if request.method == "POST":
         submitted = _raw_answers(request, questionnaire)
         part = _part(request.POST.get("part"), count)
         action = request.POST.get("action", "submit")
+        if request.POST.get("form_language") in dict(settings.LANGUAGES):
+            form_language = request.POST["form_language"]
         language = request.POST.get("switch_language", "")
         if language not in dict(settings.LANGUAGES):
             language = ""
-        # A language switch posts the answers back and shows them in the other language;
-        # saving ("Save and continue later", or survey.js when the respondent moves to
-        # another part) seals them for this link; anything else sends them.
+        # A language switch (the page header's buttons and the form's own both belong to
+        # the form) posts the answers back and shows them in the other language; saving
+        # ("Save and continue later", or survey.js when the respondent moves to another
+        # part) seals them and the part for this link; anything else sends them.
         saving = not language and action in ("save", "autosave")
-        try:
-            if saving:
-                drafts.save_draft(token=token, raw_answers=submitted)
-            elif not language:
-                submitted_to = services.submit_response(token=token, raw_answers=submitted)
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                errors = {k: v[0] for k, v in error.message_dict.items()}
+        with translation.override(form_language):
+            try:
+                if saving:
+                    drafts.save_draft(token=token, raw_answers=submitted, part=part)
+                elif not language:
+                    submitted_to = services.submit_response(token=token, raw_answers=submitted)
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    errors = {k: v[0] for k, v in error.message_dict.items()}
+                else:
+                    problem = error.messages[0]
+            except services.LinkUnavailable as unavailable:
+                return _unavailable(request, unavailable)
             else:
-                problem = error.messages[0]
-        except services.LinkUnavailable as unavailable:
-            return _unavailable(request, unavailable)
-        else:
-            if saving and action == "autosave":
-                return HttpResponse(status=204)
-            if saving:
-                return redirect(f"{request.path}?sparat=1&del={part}")
-            if not language:
-                return _thanks_redirect(submitted_to)
+                if saving and action == "autosave":
+                    return HttpResponse(status=204)
+                if saving:
+                    return redirect(f"{request.path}?sparat=1&del={part}")
+                if not language:
+                    return _thanks_redirect(submitted_to)
     else:
-        draft = drafts.load_draft(token=token)
+        draft = drafts.open_draft(token=token)
         if draft:
-            submitted, restored = draft, True
+            submitted, restored = draft.answers, True
+            if "del" not in request.GET:
+                part = _part(str(draft.part), count)
     municipalities = [(municipality_value(o), o.name) for o in participants(wave)]
-    with translation.override(language or get_language()):
+    with translation.override(language or form_language):
         lang = ui_language()
         sections = form_sections(questionnaire, lang, municipalities, submitted, errors)
         if errors:
             part = next((s["number"] for s in sections if s["has_error"]), part)
+        elif restored:
+            part = _resume_part(sections, part)
+        resume = restored and "sparat" not in request.GET
         response = render(
             request,
             "surveys/respond.html",
@@ -540,8 +562,9 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
                 "error_summary": error_summary(sections),
                 "problem": problem,
                 "part": part,
+                "resume_section": sections[part - 1] if resume and part > 1 else None,
                 "saved": request.method == "GET" and "sparat" in request.GET,
-                "restored": restored and "sparat" not in request.GET,
+                "restored": resume,
                 "lang": lang,
                 "other_languages": [code for code, _name in settings.LANGUAGES if code != lang],
             },

@@ -1,6 +1,7 @@
 // The respondent form: follow-up questions shown only when their condition holds, one part
-// per page on small screens, a draft saved whenever the respondent moves to another part,
-// the error summary, and a language switch that keeps the answers.
+// per page on small screens, a draft saved whenever the respondent moves to another part
+// (with the part, so that a resumed form opens there), and the error summary. The language
+// switch needs no script: its buttons, in the header too, belong to the form.
 //
 // Conditions are evaluated as the server does (questionnaire.visible_items): in questionnaire
 // order, against the answers of the questions that are shown, so a follow-up of a hidden
@@ -44,6 +45,7 @@
     this.submit = form.querySelector("#submit-survey");
     this.label = form.getAttribute("data-part-label") || "{n}/{t}";
     this.current = parseInt(form.getAttribute("data-part"), 10) || 1;
+    this.savedPart = this.current;
     this.dirty = false;
     this.media = window.matchMedia ? window.matchMedia(SMALL_SCREEN) : null;
   }
@@ -113,20 +115,26 @@
     if (this.partInput) { this.partInput.value = String(this.current); }
   };
 
+  // Save the answers when they have changed, or the part when the respondent has moved on.
   Survey.prototype.autosave = function () {
-    if (!this.dirty || !window.fetch || !window.FormData) { return; }
+    var moved = this.current !== this.savedPart;
+    if ((!this.dirty && !moved) || !window.fetch || !window.FormData) { return; }
+    if (this.partInput) { this.partInput.value = String(this.current); }
     var data = new FormData(this.form);
     data.set("action", "autosave");
-    this.dirty = false;
     var self = this;
+    var part = this.current;
+    var previous = this.savedPart;
+    this.dirty = false;
+    this.savedPart = part;
     window.fetch(this.form.getAttribute("action") || window.location.pathname, {
       method: "POST",
       body: data,
       credentials: "same-origin",
       headers: { "X-Requested-With": "XMLHttpRequest" }
     }).then(function (response) {
-      if (!response.ok) { self.dirty = true; }
-    }, function () { self.dirty = true; });
+      if (!response.ok) { self.dirty = true; self.savedPart = previous; }
+    }, function () { self.dirty = true; self.savedPart = previous; });
   };
 
   Survey.prototype.go = function (number, focus) {
@@ -144,8 +152,8 @@
     var numbers = this.shownSections().map(function (s) { return self.sectionNumber(s); });
     var index = numbers.indexOf(this.current) + delta;
     if (index < 0 || index >= numbers.length) { return; }
-    this.autosave();
     this.go(numbers[index], true);
+    this.autosave();
   };
 
   // Move to a field named in the error summary, showing its part first.
@@ -198,6 +206,10 @@
     var lastSection = null;
     form.addEventListener("focusin", function (event) {
       var section = event.target.closest(".survey-section");
+      if (section && !self.paged()) {
+        self.current = self.sectionNumber(section);
+        if (self.partInput) { self.partInput.value = String(self.current); }
+      }
       if (section && lastSection && section !== lastSection) { self.autosave(); }
       if (section) { lastSection = section; }
     });
@@ -216,26 +228,13 @@
         if (link && self.reveal(link.getAttribute("data-target"))) { event.preventDefault(); }
       });
     }
-    // The page's language switch in the header: send the answers along, so that the form
-    // comes back in the other language with the answers kept.
-    each(document.querySelectorAll("form[action*='setlang']"), function (languageForm) {
-      languageForm.addEventListener("submit", function (event) {
-        var select = languageForm.querySelector("select[name=language]");
-        if (!select) { return; }
-        event.preventDefault();
-        var field = document.createElement("input");
-        field.type = "hidden";
-        field.name = "switch_language";
-        field.value = select.value;
-        form.appendChild(field);
-        self.dirty = false;
-        form.submit();
-      });
-    });
     this.updateVisibility();
     this.layout();
     if (summary) {
       summary.focus();
+    } else if (form.hasAttribute("data-resume")) {
+      // A resumed draft: go to the part the respondent was on.
+      this.go(this.current, true);
     }
   };
 
