@@ -443,3 +443,80 @@ def test_the_attacker_finds_the_reported_leak_without_the_protection(monkeypatch
     attack = Attack(q, answers, json.loads(json.dumps(result.as_dict())), invited)
     recovered = attack.recovered([("a", "elected", "woman", "50_64")])
     assert ("exposure_threat", ("a", "elected", "woman", "50_64"), "everyone") in recovered
+
+
+def _figures(result: Results) -> list[Any]:
+    """Every published number of a result, without its labels."""
+    out: list[Any] = []
+    for indicator in result.exposure + result.consequences + result.reporting:
+        for e in [indicator.overall, *(x for es in indicator.by.values() for x in es)]:
+            out.append((indicator.key, e.category, e.n, e.share, e.weighted_share, e.few_hits))
+    for item in result.items:
+        out.append((item.key, item.n, [i.overall.share for i in item.indicators]))
+    return out
+
+
+def test_every_language_publishes_the_same_figures_from_one_check(monkeypatch: Any) -> None:
+    """Swedish and English results come from one run of the attacker check: results from
+    two runs could be cut back differently and together publish what neither checked."""
+    from samverkan.surveys import analysis
+    from samverkan.surveys.analysis import analyse_languages
+
+    runs: list[int] = []
+    real = analysis.disclosure.disclosed
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    rng = random.Random(11)
+    q = qn.load_default()
+    answers = [
+        _default_answer(
+            rng.choice(["a", "b"]),
+            rng.choice(["elected", "employee"]),
+            rng.choice(["woman", "man"]),
+            rng.choice(["30_49", "50_64"]),
+            {f for f in FORMS if rng.random() < 0.3},
+            rng,
+        )
+        for _ in range(30)
+    ]
+    inputs = Inputs(
+        questionnaire=q, answers=answers, min_cell_size=5, municipality_labels={"a": "A", "b": "B"}
+    )
+    single = analyse(inputs)
+    monkeypatch.setattr(analysis.disclosure, "disclosed", counted)
+    both = analyse_languages(inputs, ["sv", "en"], {"sv": "Någon", "en": "Any"})
+    checks_for_both = len(runs)
+    runs.clear()
+    analyse(inputs)
+    assert checks_for_both == len(runs)  # the second language adds no check
+    assert _figures(both["sv"]) == _figures(both["en"]) == _figures(single)
+    assert both["sv"].methods == both["en"].methods
+    # Labels follow the language.
+    assert both["en"].exposure[0].label == "Any" and both["sv"].exposure[0].label == "Någon"
+
+
+def test_the_check_gives_up_within_its_work_limit_and_hides_rather_than_guesses(
+    monkeypatch: Any,
+) -> None:
+    """The check's effort is bounded by counts, not by the clock, so a wave gives the
+    same publication on any machine; past the limit every open side counts as forced and
+    the caller is told (it then falls back to a smaller publication)."""
+    model = disclosure.Model()
+    xs = [model.variable(upper=1, truth=t) for t in (1, 1, 0, 0)]
+    model.constrain(dict.fromkeys(xs, 1.0), 2.0, 2.0)  # two of the four have the answer
+    for i, x in enumerate(xs):
+        model.protect(i, x, cap=1)
+    # Settled in full: nobody's answer follows from "two of four".
+    assert disclosure.disclosed(model) == set()
+    # With no batched rounds and no side that may be asked one by one, the sides the true
+    # counts leave open count as forced, and the limit is reported.
+    monkeypatch.setattr(disclosure, "_ROUNDS", 0)
+    limited: list[bool] = []
+    found = disclosure.disclosed(model, open_limit=0, timed_out=limited)
+    assert limited == [True]
+    assert found == {0, 1, 2, 3}
+    # Within the limit the same question is settled one side at a time.
+    assert disclosure.disclosed(model, open_limit=4, timed_out=limited[:0]) == set()

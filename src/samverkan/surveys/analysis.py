@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -209,10 +209,10 @@ class Inputs:
     previous: tuple[qn.Questionnaire, Sequence[Mapping[str, Any]]] | None = None
     any_label: str = "Any form of exposure"
     few_threshold: int = FEW_THRESHOLD
-    check_time_limit: float = 2.0  # seconds per solver call of the attacker check
-    check_budget: float = (
-        20.0  # seconds per run of the attacker check; open sides then count as disclosed
-    )
+    # The attacker check's work is bounded by solver nodes and open sides (deterministic,
+    # see disclosure.disclosed); these wall-clock limits are safety nets behind that.
+    check_time_limit: float = 30.0  # seconds per solver call
+    check_budget: float = 120.0  # seconds per phase of the check; open sides count as disclosed
 
 
 def _text(text: Mapping[str, str] | None, lang: str) -> str:
@@ -494,6 +494,7 @@ class _Data:
     def __init__(self, inputs: Inputs) -> None:
         self.inputs = inputs
         self.check_level = "full"  # how much of the wave the attacker check could settle
+        self.protection: Protection | None = None
         self.k = inputs.min_cell_size
         self.t = inputs.few_threshold
         self.answers = list(inputs.answers)
@@ -946,11 +947,34 @@ def _escalate(data: _Data, state: _State, found: set[Any]) -> None:
         cut(key, atoms)
 
 
-def _protect(data: _Data) -> dict[str, Indicator]:
+@dataclass(frozen=True)
+class Protection:
+    """What the protection loop decided for a wave: how far each indicator is cut back and
+    which level the check settled. It depends on the answers only, never on the language,
+    so one decision serves the results in every language (see :func:`analyse_languages`)."""
+
+    state: _State
+    level: str
+
+
+def _protect(data: _Data, decided: Protection | None = None) -> dict[str, Indicator]:
     """Publish as much as the attacker check allows. When the full set is too large for the
     check to settle within its budget, the publication falls back to each indicator's total
     (no breakdowns, no weighted figures) and is checked again from there; only if that too
-    cannot be settled is everything hidden. Either way nothing unchecked is published."""
+    cannot be settled is everything hidden. Either way nothing unchecked is published.
+
+    With ``decided`` (the decision for the same answers in another language) the loop is
+    not run again: the same figures are published."""
+    if decided is not None:
+        data.check_level = decided.level
+        data.protection = decided
+        return _publish(data, decided.state)
+    published, state = _protect_loop(data)
+    data.protection = Protection(state=state, level=data.check_level)
+    return published
+
+
+def _protect_loop(data: _Data) -> tuple[dict[str, Indicator], _State]:
     state = _State()
     data.check_level = "full"
     for phase in ("full", "totals"):
@@ -965,7 +989,7 @@ def _protect(data: _Data) -> dict[str, Indicator]:
         for _ in range(50 * max(1, len(data.specs))):
             published = _publish(data, state)
             if state.everything:
-                return published
+                return published, state
             model, var = _model(data, published)
             found = disclosure.disclosed(
                 model,
@@ -977,7 +1001,7 @@ def _protect(data: _Data) -> dict[str, Indicator]:
                 timed_out=timed_out,
             )
             if not found:
-                return published
+                return published, state
             if timed_out:
                 break  # too large to settle: fall back to totals (or hide everything)
             _escalate(data, state, found)
@@ -985,7 +1009,7 @@ def _protect(data: _Data) -> dict[str, Indicator]:
             break
     data.check_level = "none"
     state.everything = True
-    return _publish(data, state)
+    return _publish(data, state), state
 
 
 # --- Derived figures: differences, trend -------------------------------------------------
@@ -1185,23 +1209,51 @@ def _fixed(model: disclosure.Model, v: int, value: int, time_limit: float) -> bo
 
 
 def analyse(inputs: Inputs) -> Results:
+    """The published results of one wave in ``inputs.language``."""
+    return _analyse(inputs, None, None)[0]
+
+
+def analyse_languages(
+    inputs: Inputs, languages: Sequence[str], any_labels: Mapping[str, str] | None = None
+) -> dict[str, Results]:
+    """The published results in every language of ``languages`` from one protection
+    decision: the attacker check runs once, so every language publishes the same figures
+    (two decisions taken apart could differ, and together publish what neither checked)."""
+    decided: Protection | None = None
+    earlier: Results | None = None
+    out: dict[str, Results] = {}
+    for language in languages:
+        label = (any_labels or {}).get(language, inputs.any_label)
+        result, decided, earlier = _analyse(
+            replace(inputs, language=language, any_label=label), decided, earlier
+        )
+        out[language] = result
+    return out
+
+
+def _analyse(
+    inputs: Inputs, decided: Protection | None, earlier: Results | None
+) -> tuple[Results, Protection, Results | None]:
     data = _Data(inputs)
     k = inputs.min_cell_size
-    published = _protect(data)
+    published = _protect(data, decided)
+    assert data.protection is not None
 
     previous: dict[str, Estimate] = {}
     if inputs.previous is not None:
-        previous_q, previous_answers = inputs.previous
-        earlier = analyse(
-            Inputs(
-                questionnaire=previous_q,
-                answers=list(previous_answers),
-                min_cell_size=k,
-                language=inputs.language,
-                few_threshold=inputs.few_threshold,
-                check_time_limit=inputs.check_time_limit,
+        if earlier is None:
+            previous_q, previous_answers = inputs.previous
+            earlier = analyse(
+                Inputs(
+                    questionnaire=previous_q,
+                    answers=list(previous_answers),
+                    min_cell_size=k,
+                    language=inputs.language,
+                    few_threshold=inputs.few_threshold,
+                    check_time_limit=inputs.check_time_limit,
+                    check_budget=inputs.check_budget,
+                )
             )
-        )
         previous = {i.key: i.overall for i in earlier.exposure}
 
     def finished(spec: _Spec) -> Indicator:
@@ -1227,7 +1279,7 @@ def analyse(inputs: Inputs) -> Results:
         elif indicators and not indicators[0].overall.suppressed:
             n = indicators[0].overall.n
         items.append(ItemResult(item_id, label, population, n, indicators))
-    return Results(
+    results = Results(
         respondents=len(data.answers),
         min_cell_size=k,
         weighted=data.weighting.enabled,
@@ -1246,6 +1298,7 @@ def analyse(inputs: Inputs) -> Results:
             "check": data.check_level,
         },
     )
+    return results, data.protection, earlier
 
 
 def _exposed_count(data: _Data) -> int:

@@ -43,8 +43,10 @@ __all__ = ["Model", "disclosed"]
 
 _SHRINK = 1e-6  # relative narrowing of every interval handed to the solver
 _VERIFY = 1e-9  # tolerance of the exact check of a returned solution
-_BATCH_LIMIT = 2.0  # seconds per batched certification round
+_BATCH_LIMIT = 2.0  # seconds per batched certification round (a safety net)
 _ROUNDS = 6  # batched certification rounds per block before the side-by-side solves
+NODE_LIMIT = 1_000  # branch-and-bound nodes per solver call: the deterministic work limit
+OPEN_LIMIT = 300  # sides left for side-by-side solves beyond which the check gives up
 
 
 @dataclass
@@ -98,13 +100,20 @@ def disclosed(
     budget: float = 20.0,
     moves: Callable[[Hashable, str], Iterable[Move]] | None = None,
     timed_out: list[bool] | None = None,
+    node_limit: int = NODE_LIMIT,
+    open_limit: int = OPEN_LIMIT,
 ) -> set[Hashable]:
     """The keys of the protected counts that the constraints force to 0 or to their cap.
 
-    ``time_limit`` bounds one solver call, ``budget`` the whole check (seconds). A side
-    that is neither certified nor refuted in time counts as forced: running out of time
-    can only hide more; ``timed_out`` (when given) then gets ``True`` appended, so that the
-    caller can tell sides refuted by the solver from sides left open for lack of time."""
+    The work is bounded deterministically, so that the same wave gives the same answer on
+    any machine: ``node_limit`` branch-and-bound nodes per solver call, and at most
+    ``open_limit`` sides (per block) left for side-by-side solves after the certificates.
+    ``time_limit`` (one solver call) and ``budget`` (the whole check), in seconds, are
+    safety nets only. A side that is neither certified nor refuted within these limits
+    counts as forced: running out of work can only hide more; ``timed_out`` (when given)
+    then gets ``True`` appended and the check stops at once, every side still open
+    counting as forced, so that the caller can tell sides refuted by the solver from a
+    publication too large to settle."""
     deadline = time.monotonic() + budget
     if not model.targets:
         return set()
@@ -125,8 +134,21 @@ def disclosed(
         sides = {s for s in open_sides if model.targets[s[0]].var in block_vars}
         if sides:
             found |= _solve_block(
-                model, block_vars, block_rows, sides, time_limit, deadline, timed_out
+                model,
+                block_vars,
+                block_rows,
+                sides,
+                time_limit,
+                deadline,
+                timed_out,
+                node_limit=node_limit,
+                open_limit=open_limit,
             )
+            if timed_out:
+                # Out of work: the remaining blocks are not asked; their open sides count
+                # as forced (the caller falls back to a smaller publication anyway).
+                found |= {model.targets[i].key for i, _ in open_sides}
+                break
     return found
 
 
@@ -266,7 +288,12 @@ def _solve_block(
     time_limit: float,
     deadline: float,
     timed_out: list[bool] | None = None,
+    *,
+    node_limit: int = NODE_LIMIT,
+    open_limit: int = OPEN_LIMIT,
 ) -> set[Hashable]:
+    """The keys of the block's ``sides`` that are forced, or (after a work limit, which
+    is then appended to ``timed_out``) not settled."""
     order = sorted(block_vars)
     local = {v: i for i, v in enumerate(order)}
     n = len(order)
@@ -294,7 +321,11 @@ def _solve_block(
     all_rows = [model.rows[r] for r in block_rows]
 
     def solve(
-        objective: np.ndarray, extra: tuple[np.ndarray, float, float] | None, limit: float
+        objective: np.ndarray,
+        extra: tuple[np.ndarray, float, float] | None,
+        limit: float,
+        *,
+        flag: bool = True,
     ) -> np.ndarray | None:
         constraints = [LinearConstraint(matrix, np.asarray(lows), np.asarray(highs))]
         if extra is not None:
@@ -304,10 +335,10 @@ def _solve_block(
             constraints=constraints,
             integrality=integrality,
             bounds=bounds,
-            options={"time_limit": limit, "presolve": True},
+            options={"time_limit": limit, "node_limit": node_limit, "presolve": True},
         )
         if result.x is None:
-            if result.status == 1 and timed_out is not None:  # time limit, not infeasible
+            if result.status == 1 and flag and timed_out is not None:  # a limit, not infeasible
                 timed_out.append(True)
             return None
         values = np.zeros(len(model.upper))
@@ -341,11 +372,22 @@ def _solve_block(
         objective = np.zeros(n)
         for index, side in sorted(sides, key=_side_order):
             objective -= side_vector(index, side)  # milp minimises
-        values = solve(objective, None, min(_BATCH_LIMIT, time_limit))
+        # A batched round that runs out of work only ends the rounds: the sides it did not
+        # certify are still asked one by one below.
+        values = solve(objective, None, min(_BATCH_LIMIT, time_limit), flag=False)
         if values is None or not _certify(model, values, sides):
             break
-    # Side by side: is there any solution with this side moved?
+
+    def give_up() -> set[Hashable]:
+        # Out of work: every side still open counts as forced, and the caller is told.
+        if timed_out is not None and not timed_out:
+            timed_out.append(True)
+        return found | {model.targets[index].key for index, _ in sides}
+
     found: set[Hashable] = set()
+    if len(sides) > open_limit:
+        return give_up()  # too many sides for one-by-one solves
+    # Side by side: is there any solution with this side moved?
     for index, side in sorted(sides, key=_side_order):
         if (index, side) not in sides:
             continue  # certified meanwhile
@@ -353,17 +395,15 @@ def _solve_block(
         target = model.targets[index]
         left = deadline - time.monotonic()
         if left <= 0:
-            if timed_out is not None:
-                timed_out.append(True)
-            found.add(target.key)
-            sides.discard((index, side))
-            continue
+            return give_up()
         if side == "some":
             extra = (vector, 1.0, np.inf)
         else:
             cap_const = target.cap_const if target.cap_const is not None else 0
             extra = (vector, 1.0 - cap_const, np.inf)
         values = solve(np.zeros(n), extra, min(time_limit, left))
+        if values is None and timed_out:
+            return give_up()
         if values is None:
             found.add(target.key)
             sides.discard((index, side))
