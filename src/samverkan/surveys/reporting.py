@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +13,21 @@ from django.utils.translation import gettext
 
 from samverkan.core import exporting
 from samverkan.surveys import selectors
-from samverkan.surveys.analysis import Indicator, Inputs, Results, analyse
+from samverkan.surveys.analysis import Indicator, Inputs, Results, analyse_languages
 from samverkan.surveys.charts import Bar, bar_chart
 from samverkan.surveys.models import Wave
 from samverkan.surveys.strata import municipality_value, participants
 
 
 def wave_results(*, wave: Wave, language: str = "sv") -> Results:
+    """The published results of a closed wave in one language."""
+    language = "en" if language.startswith("en") else "sv"
+    return wave_results_in(wave=wave, languages=[language])[language]
+
+
+def wave_results_in(*, wave: Wave, languages: Sequence[str]) -> dict[str, Results]:
+    """The published results in several languages from one run of the attacker check,
+    so that every language publishes the same figures."""
     from samverkan.surveys.publishing import comparable_previous
     from samverkan.surveys.rendering import wave_questionnaire
 
@@ -36,16 +45,16 @@ def wave_results(*, wave: Wave, language: str = "sv") -> Results:
         questionnaire=questionnaire,
         answers=selectors.answers(wave=wave),
         min_cell_size=wave.min_cell_size,
-        language="en" if language.startswith("en") else "sv",
         municipality_labels={municipality_value(o): o.name for o in participants(wave)},
         population=invited if wave.weighting and invited else None,
         invited=invited,
         responded=responded,
         previous=previous,
-        any_label=_any_label(language),
         few_threshold=int(settings.SURVEYS_FEW_THRESHOLD),
     )
-    return analyse(inputs)
+    return analyse_languages(
+        inputs, languages, {language: _any_label(language) for language in languages}
+    )
 
 
 def _any_label(language: str) -> str:

@@ -997,25 +997,35 @@ def compute_results(*, actor: Any | None, wave: Wave) -> None:
     missing; a closed wave's answers never change, so neither do its results."""
     from samverkan.surveys.models import WaveResults
     from samverkan.surveys.publishing import require_closed
-    from samverkan.surveys.reporting import wave_results
+    from samverkan.surveys.reporting import wave_results_in
 
     require_closed(wave)
-    for language in RESULT_LANGUAGES:
-        if WaveResults.objects.filter(wave=wave, language=language).exists():
-            continue
-        data = wave_results(wave=wave, language=language).as_dict()
-        with transaction.atomic():
-            _, created = WaveResults.objects.get_or_create(
-                wave=wave, language=language, defaults={"data": data}
-            )
-            if created:
-                audit.record(
-                    actor=actor,
-                    action=AuditAction.UPDATE,
-                    obj=wave,
-                    organisation=wave.owner,
-                    details={"results_computed": language},
-                )
+    stored = set(WaveResults.objects.filter(wave=wave).values_list("language", flat=True))
+    if stored >= set(RESULT_LANGUAGES):
+        return
+    # Every language from one run of the attacker check, stored together: results in two
+    # languages from two runs could differ and together publish what neither run checked.
+    results = wave_results_in(wave=wave, languages=RESULT_LANGUAGES)
+    with transaction.atomic():
+        Wave.objects.select_for_update().filter(pk=wave.pk).first()
+        if set(WaveResults.objects.filter(wave=wave).values_list("language", flat=True)) >= set(
+            RESULT_LANGUAGES
+        ):
+            return  # computed meanwhile by another worker
+        WaveResults.objects.filter(wave=wave).delete()
+        WaveResults.objects.bulk_create(
+            [
+                WaveResults(wave=wave, language=language, data=results[language].as_dict())
+                for language in RESULT_LANGUAGES
+            ]
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=wave,
+            organisation=wave.owner,
+            details={"results_computed": ",".join(RESULT_LANGUAGES)},
+        )
 
 
 def read_results(*, actor: Any, wave: Wave, language: str, channel: str) -> Any:
