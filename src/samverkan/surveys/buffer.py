@@ -19,8 +19,10 @@ Every function here runs inside the caller's transaction, with the wave row lock
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
+import time
 import uuid
 from typing import Any
 
@@ -37,6 +39,8 @@ from samverkan.surveys.models import (
     Wave,
 )
 from samverkan.surveys.tokens import derive_key
+
+logger = logging.getLogger(__name__)
 
 PURPOSE = "samverkan surveys response buffer v1"
 # The shuffles use the operating system's randomness; tests may replace it with a seeded
@@ -142,4 +146,13 @@ def remove_old_versions() -> None:
             for table in TABLES:
                 cursor.execute(f'VACUUM FULL "{table}"')
         elif connection.vendor == "sqlite":
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # A reader on another connection can hold the checkpoint back (it then
+            # reports busy): try again for a while before giving up with a warning.
+            for _ in range(100):
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = cursor.fetchone()
+                if row is None or not row[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                logger.warning("survey close: the write-ahead log could not be truncated")
