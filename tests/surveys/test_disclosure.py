@@ -229,6 +229,21 @@ def _default_answer(
     return answer
 
 
+def _two_municipalities(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """``n`` answers spread over two municipalities, two roles, genders and age bands."""
+    return [
+        _default_answer(
+            rng.choice(["a", "b"]),
+            rng.choice(["elected", "employee"]),
+            rng.choice(["woman", "man"]),
+            rng.choice(["30_49", "50_64"]),
+            {f for f in FORMS if rng.random() < 0.3},
+            rng,
+        )
+        for _ in range(n)
+    ]
+
+
 def test_the_reported_case_the_single_woman_stays_hidden() -> None:
     """13 invited, 7 answered, one woman: from the weighted and unweighted figures, the
     invited counts and the response-rate table her answers followed. Now none of her eight
@@ -323,17 +338,7 @@ def test_response_rates_of_small_invited_strata_are_hidden() -> None:
 def test_every_analysed_closed_item_is_published_and_free_text_never() -> None:
     rng = random.Random(5)
     q = qn.load_default()
-    answers = [
-        _default_answer(
-            rng.choice(["a", "b"]),
-            rng.choice(["elected", "employee"]),
-            rng.choice(["woman", "man"]),
-            rng.choice(["30_49", "50_64"]),
-            {f for f in FORMS if rng.random() < 0.3},
-            rng,
-        )
-        for _ in range(120)
-    ]
+    answers = _two_municipalities(rng, 120)
     for answer in answers:
         answer["comment"] = "secret free text"
         answer["party"] = "secret party"
@@ -471,17 +476,7 @@ def test_every_language_publishes_the_same_figures_from_one_check(monkeypatch: A
 
     rng = random.Random(11)
     q = qn.load_default()
-    answers = [
-        _default_answer(
-            rng.choice(["a", "b"]),
-            rng.choice(["elected", "employee"]),
-            rng.choice(["woman", "man"]),
-            rng.choice(["30_49", "50_64"]),
-            {f for f in FORMS if rng.random() < 0.3},
-            rng,
-        )
-        for _ in range(30)
-    ]
+    answers = _two_municipalities(rng, 30)
     inputs = Inputs(
         questionnaire=q, answers=answers, min_cell_size=5, municipality_labels={"a": "A", "b": "B"}
     )
