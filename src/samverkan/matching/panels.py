@@ -39,6 +39,7 @@ def open_matches(user: Any) -> PanelData | None:
     base = reverse("matching:match_list")
     items = [
         {
+            "status": status.value,
             "label": labels[status.value],
             "count": counts[status.name],
             "url": f"{base}?{urlencode({'status': status.value})}",
