@@ -19,8 +19,9 @@ class RosConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_score_unscored_premises, sender=self)
-        from samverkan.core import navigation
+        from samverkan.core import navigation, panels
         from samverkan.organisations.roles import Role
+        from samverkan.ros.panels import PANELS
 
         navigation.register(
             navigation.NavItem(
@@ -44,3 +45,5 @@ class RosConfig(AppConfig):
                 order=31,
             )
         )
+        for panel in PANELS:
+            panels.register(panel)
