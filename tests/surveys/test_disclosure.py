@@ -612,3 +612,41 @@ def test_profile_swaps_keep_every_published_figure() -> None:
                             per_category[atom[d]] += step
                         assert not any(per_category.values()), (key, data.dims[d])
     assert tried > 50 and broken_down > 10
+
+
+def test_a_wave_too_large_for_every_breakdown_falls_back_to_municipality_and_role(
+    monkeypatch: Any,
+) -> None:
+    """When the check cannot settle the full publication within its work limit, the next
+    one tried is the exposure figures by municipality and role (with every other question
+    as its total), checked in full again; the method says which was published."""
+    from samverkan.surveys import analysis
+
+    real = analysis.disclosure.disclosed
+    calls: list[int] = []
+
+    def out_of_work_first(model: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:  # the full publication: too large to settle
+            kwargs["timed_out"].append(True)
+            return {target.key for target in model.targets}
+        return real(model, **kwargs)
+
+    monkeypatch.setattr(analysis.disclosure, "disclosed", out_of_work_first)
+    rng = random.Random(13)
+    answers = _two_municipalities(rng, 120)
+    result = analyse(
+        Inputs(
+            questionnaire=qn.load_default(),
+            answers=answers,
+            min_cell_size=5,
+            municipality_labels={"a": "A", "b": "B"},
+        )
+    )
+    assert result.methods["check"] == "municipality_role"
+    exposure = result.exposure
+    assert all(i.overall.exact or i.overall.few_hits for i in exposure)
+    assert any(e.exact for i in exposure for e in i.by["municipality"] + i.by["role"])
+    assert not any(e.exact for i in exposure for e in i.by["gender"] + i.by["age_band"])
+    for indicator in result.consequences + result.reporting:
+        assert not any(e.exact for es in indicator.by.values() for e in es)

@@ -898,6 +898,7 @@ def _moves(
 
 
 SWAPS_PER_SIDE = 80  # candidate profile swaps tried per open side
+EXAMINED_PER_SIDE = 400  # respondents considered as partners per open side (a work limit)
 
 
 def _profile_swaps(
@@ -968,7 +969,7 @@ def _profile_swaps(
         key, a = target
         wanted = side == "some"  # the answer the atom should gain a respondent with
         hit = counted[key]
-        tried = 0
+        tried = examined = 0
         for i in people.get(a, []):
             if hit[i] == wanted:
                 continue
@@ -977,6 +978,9 @@ def _profile_swaps(
                     b = data.atom_of[k]
                     if b == a or hit[k] != wanted:
                         continue
+                    examined += 1
+                    if examined > EXAMINED_PER_SIDE:
+                        return
                     for c, i2_people in where[profile[i]].items():
                         e = fourth(a, b, c)
                         if e is None:
@@ -1079,41 +1083,76 @@ def _protect(data: _Data, decided: Protection | None = None) -> dict[str, Indica
     return published
 
 
+def _reduced(data: _Data, keep: Sequence[str], weighted: bool) -> _State:
+    """A smaller publication to fall back to: the exposure figures broken down by the
+    dimensions in ``keep`` only, every other indicator's total, and weighted figures only
+    when ``weighted``."""
+    exposure = {spec.key for spec in data.specs if spec.section == "exposure"}
+    return _State(
+        weighted_off=set() if weighted else {spec.key for spec in data.specs},
+        hidden={
+            key: {dim: set(data.categories[dim]) for dim in data.dims if dim not in keep}
+            for key in exposure
+        },
+        no_breakdowns={spec.key for spec in data.specs if spec.key not in exposure},
+    )
+
+
+# The publications tried in turn: each one is checked in full (and cut back where the check
+# finds a disclosure); a publication the check cannot settle within its work limit, or that
+# the cut-back empties, gives way to the next, smaller one.
+FALLBACKS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+    ("full", None),
+    ("municipality_role", ("municipality", "role")),
+    ("municipality", ("municipality",)),
+    ("totals", ()),
+)
+
+
 def _protect_loop(data: _Data) -> tuple[dict[str, Indicator], _State]:
-    state = _State()
-    data.check_level = "full"
-    for phase in ("full", "totals"):
-        if phase == "totals":
-            data.check_level = "totals"
-            state = _State(
-                weighted_off={s.key for s in data.specs},
-                no_breakdowns={s.key for s in data.specs},
+    phases: list[tuple[str, _State]] = []
+    for level, keep in FALLBACKS:
+        if keep is None:
+            phases.append((level, _State()))
+        elif level == "totals":
+            phases.append(
+                (
+                    level,
+                    _State(
+                        weighted_off={s.key for s in data.specs},
+                        no_breakdowns={s.key for s in data.specs},
+                    ),
+                )
             )
+        else:
+            if data.weighting.enabled:
+                phases.append((level, _reduced(data, keep, weighted=True)))
+            phases.append((level, _reduced(data, keep, weighted=False)))
+    for level, state in phases:
+        data.check_level = level
         deadline = time.monotonic() + data.inputs.check_budget
         timed_out: list[bool] = []
         for _ in range(50 * max(1, len(data.specs))):
             published = _publish(data, state)
             if state.everything:
-                return published, state
+                break  # cut back to nothing: try the next, smaller publication
             model, var = _model(data, published)
             found = disclosure.disclosed(
                 model,
                 moves=_moves(data, var),
                 time_limit=data.inputs.check_time_limit,
-                # Out of time, every side the solver has not settled counts as given away,
-                # so the loop hides more rather than publishing anything unchecked.
+                # Out of work, every side the solver has not settled counts as given away,
+                # so nothing unchecked is published.
                 budget=max(0.5, deadline - time.monotonic()),
                 timed_out=timed_out,
             )
             if not found:
                 return published, state
             if timed_out:
-                break  # too large to settle: fall back to totals (or hide everything)
+                break  # too large to settle: fall back to the next publication
             _escalate(data, state, found)
-        else:
-            break
     data.check_level = "none"
-    state.everything = True
+    state = _State(everything=True)
     return _publish(data, state), state
 
 

@@ -47,6 +47,7 @@ _BATCH_LIMIT = 2.0  # seconds per batched certification round (a safety net)
 _ROUNDS = 6  # batched certification rounds per block before the side-by-side solves
 NODE_LIMIT = 1_000  # branch-and-bound nodes per solver call: the deterministic work limit
 OPEN_LIMIT = 300  # sides left for side-by-side solves beyond which the check gives up
+OPEN_WORK = 200_000  # ... and sides times unknowns of their block beyond which it gives up
 
 
 @dataclass
@@ -107,7 +108,8 @@ def disclosed(
 
     The work is bounded deterministically, so that the same wave gives the same answer on
     any machine: ``node_limit`` branch-and-bound nodes per solver call, and at most
-    ``open_limit`` sides (per block) left for side-by-side solves after the certificates.
+    ``open_limit`` sides (per block, and at most ``OPEN_WORK`` sides times the block's
+    unknowns) left for side-by-side solves after the certificates.
     ``time_limit`` (one solver call) and ``budget`` (the whole check), in seconds, are
     safety nets only. A side that is neither certified nor refuted within these limits
     counts as forced: running out of work can only hide more; ``timed_out`` (when given)
@@ -385,8 +387,8 @@ def _solve_block(
         return found | {model.targets[index].key for index, _ in sides}
 
     found: set[Hashable] = set()
-    if len(sides) > open_limit:
-        return give_up()  # too many sides for one-by-one solves
+    if len(sides) > open_limit or len(sides) * n > OPEN_WORK:
+        return give_up()  # too many sides (or too large a block) for one-by-one solves
     # Side by side: is there any solution with this side moved?
     for index, side in sorted(sides, key=_side_order):
         if (index, side) not in sides:
