@@ -43,8 +43,8 @@ __all__ = ["Model", "disclosed"]
 
 _SHRINK = 1e-6  # relative narrowing of every interval handed to the solver
 _VERIFY = 1e-9  # tolerance of the exact check of a returned solution
-_BATCH_LIMIT = 2.0  # seconds per batched certification round (a safety net)
-_ROUNDS = 6  # batched certification rounds per block before the side-by-side solves
+BATCH_NODES = 50  # branch-and-bound nodes per batched certification round
+_ROUNDS = 3  # batched certification rounds per block before the side-by-side solves
 NODE_LIMIT = 1_000  # branch-and-bound nodes per solver call: the deterministic work limit
 OPEN_LIMIT = 300  # sides left for side-by-side solves beyond which the check gives up
 OPEN_WORK = 200_000  # ... and sides times unknowns of their block beyond which it gives up
@@ -328,6 +328,7 @@ def _solve_block(
         limit: float,
         *,
         flag: bool = True,
+        nodes: int = node_limit,
     ) -> np.ndarray | None:
         constraints = [LinearConstraint(matrix, np.asarray(lows), np.asarray(highs))]
         if extra is not None:
@@ -337,7 +338,7 @@ def _solve_block(
             constraints=constraints,
             integrality=integrality,
             bounds=bounds,
-            options={"time_limit": limit, "node_limit": node_limit, "presolve": True},
+            options={"time_limit": limit, "node_limit": nodes, "presolve": True},
         )
         if result.x is None:
             if result.status == 1 and flag and timed_out is not None:  # a limit, not infeasible
@@ -376,7 +377,7 @@ def _solve_block(
             objective -= side_vector(index, side)  # milp minimises
         # A batched round that runs out of work only ends the rounds: the sides it did not
         # certify are still asked one by one below.
-        values = solve(objective, None, min(_BATCH_LIMIT, time_limit), flag=False)
+        values = solve(objective, None, time_limit, flag=False, nodes=min(node_limit, BATCH_NODES))
         if values is None or not _certify(model, values, sides):
             break
 
