@@ -168,6 +168,7 @@ FILLERS: dict[str, Callable[[CanaryWorld, Viewer], list[Target]]] = {
     "samverkan/<uuid:pk>/beslut/": _agreements,
     "samverkan/<uuid:pk>/ny-part/": _agreements,
     "samverkan/<uuid:pk>/uttrade/": _agreements,
+    "samverkan/<uuid:pk>/krav/": _agreements,
     "samverkan/<uuid:pk>/funktion/": _agreements,
     "samverkan/beslut/<uuid:pk>/dokument/": _decision_documents,
     "api/v1/collaboration/agreements/<pk>/": _agreements,

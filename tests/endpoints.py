@@ -22,6 +22,7 @@ NOT_RECORD_DETAIL = {
     "samverkan/<uuid:pk>/beslut/": AGREEMENT_REASON,
     "samverkan/<uuid:pk>/ny-part/": AGREEMENT_REASON,
     "samverkan/<uuid:pk>/uttrade/": AGREEMENT_REASON,
+    "samverkan/<uuid:pk>/krav/": AGREEMENT_REASON,
     "samverkan/<uuid:pk>/funktion/": AGREEMENT_REASON,
     "samverkan/beslut/<uuid:pk>/dokument/": AGREEMENT_REASON,
     "api/v1/collaboration/agreements/<pk>/": AGREEMENT_REASON,

@@ -455,6 +455,14 @@ def test_coordinator_records_a_decision_through_the_page(
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert agreement.decisions.get().paragraph == "§ 5", page[page.find("message") :][:800]
+    response = client.post(
+        f"/samverkan/{agreement.pk}/krav/", {"organisation": world.orgs["linkoping"].pk}
+    )
+    assert response.status_code == 302
+    assert not agreement.parties.get(organisation=world.orgs["linkoping"]).required
+    assert selectors.agreement_status(agreement).in_force
+    page = client.get(f"/samverkan/{agreement.pk}/historik/").content.decode()
+    assert "Trädde i kraft" in page and "Krav på beslut ändrades" in page
 
 
 def test_an_organisation_outside_the_collaboration_sees_no_agreement(
@@ -477,7 +485,20 @@ def test_an_organisation_outside_the_collaboration_sees_no_agreement(
         f"/samverkan/beslut/{decision.pk}/dokument/",
     ):
         assert client.get(url).status_code == 404, url
-    for url in ("beslut", "ny-part", "uttrade", "funktion"):
+    for url in ("beslut", "ny-part", "uttrade", "funktion", "krav"):
         assert client.post(f"/samverkan/{agreement.pk}/{url}/", {}).status_code == 404, url
     assert "Samverkansavtal mot brott" not in client.get("/samverkan/").content.decode()
     assert outsider.pk
+
+
+def test_the_demo_agreement_is_in_force_with_both_decisions(world: World) -> None:
+    from samverkan.demo import collaboration as demo_collaboration
+
+    demo_collaboration.load(
+        coordinators={key: world.user(key) for key in ("linkoping", "norrkoping")},
+        orgs=world.orgs,
+    )
+    agreement = selectors.agreement_list(user=world.user("norrkoping", Role.REPORTER)).get()
+    assert selectors.agreement_status(agreement).in_force
+    assert agreement.decisions.count() == 2
+    assert agreement.work_areas.count() == 4

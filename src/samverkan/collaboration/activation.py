@@ -1,8 +1,9 @@
 """When a collaboration agreement is in force. Pure: no Django, no database.
 
-The founding decision "gäller under förutsättning att Norrköpings kommun fattar
-motsvarande beslut": an agreement is in force on a day only when every party that is
-required and is a party on that day has taken its decision on or before that day.
+A founding decision is typically valid "under förutsättning att [the other
+municipality] fattar motsvarande beslut": an agreement is in force on a day only when
+every party that is required and is a party on that day has taken its decision on or
+before that day.
 
 A party is a party from the day it joined up to, not including, the day it left. A party
 that is not required never holds the agreement back; a party that has left never does

@@ -139,3 +139,15 @@ class FunctionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if organisations is not None:
             self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+
+class RequirementForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label=_("Party"), error_messages=CHOICE
+    )
+    required = forms.BooleanField(label=_("Decision required"), required=False)
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if organisations is not None:
+            self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ that is or was a party to it; to nobody else."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -39,7 +40,11 @@ def agreement_list(*, user: Any) -> QuerySet[Agreement]:
 
 def get_agreement(*, user: Any, pk: Any) -> Agreement:
     """The agreement, or 404 when the user's organisations have nothing to do with it."""
-    agreement = agreement_list(user=user).filter(pk=pk).first()
+    try:
+        key = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404 from None
+    agreement = agreement_list(user=user).filter(pk=key).first()
     if agreement is None:
         raise Http404
     return agreement

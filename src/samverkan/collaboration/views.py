@@ -18,6 +18,7 @@ from samverkan.collaboration.forms import (
     FunctionForm,
     JoinForm,
     LeaveForm,
+    RequirementForm,
 )
 from samverkan.collaboration.models import Agreement, Decision
 from samverkan.core.scoping import get_scope
@@ -80,7 +81,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
     if not collaborations.exists():
         raise PermissionDenied
     form = AgreementForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         collaborations=collaborations,
         initial={"joined_on": timezone.localdate()},
     )
@@ -212,6 +213,20 @@ def party_leave(request: HttpRequest, pk: Any) -> HttpResponse:
         run,
         _("The party has left the agreement and sharing with it has been withdrawn."),
     )
+
+
+@require_POST
+@login_required
+def party_requirement(request: HttpRequest, pk: Any) -> HttpResponse:
+    def run(agreement: Agreement, data: dict[str, Any]) -> None:
+        services.set_party_required(
+            actor=request.user,
+            agreement=agreement,
+            organisation=data["organisation"],
+            required=data["required"],
+        )
+
+    return _post(request, pk, RequirementForm, run, _("The requirement has been changed."))
 
 
 @require_POST
