@@ -502,3 +502,72 @@ def test_the_demo_agreement_is_in_force_with_both_decisions(world: World) -> Non
     assert selectors.agreement_status(agreement).in_force
     assert agreement.decisions.count() == 2
     assert agreement.work_areas.count() == 4
+
+
+def test_leaving_rewrites_the_ros_risk_rows_of_the_leaving_party(
+    world: World, agreement: Any
+) -> None:
+    from riskkit import risk_seen_by
+    from samverkan.core.tabular import Row
+    from samverkan.ros import services as ros_services
+    from samverkan.ros.models import ActivityKind, Premises
+
+    ActivityKind.objects.create(key="restaurant", name="Restaurang")
+    ros_services.import_register(
+        actor=world.user("linkoping", Role.CASE_OFFICER),
+        owner=world.orgs["linkoping"],
+        rows=[
+            Row(
+                2,
+                {
+                    "address": "Storgatan 1",
+                    "municipality": world.orgs["linkoping"].name,
+                    "kind": "restaurant",
+                },
+            )
+        ],
+        commit=True,
+    )
+    premises = Premises.objects.get(address="Storgatan 1")
+    ros_services.set_sharing(
+        actor=world.user("linkoping"), record=premises, organisations=[world.orgs["norrkoping"]]
+    )
+    assert risk_seen_by(premises, world.orgs["norrkoping"]) is not None
+    services.leave_party(
+        actor=world.user("linkoping"),
+        agreement=agreement,
+        organisation=world.orgs["norrkoping"],
+        left_on=TODAY,
+    )
+    assert risk_seen_by(premises, world.orgs["norrkoping"]) is None
+    assert risk_seen_by(premises) is not None
+    received = ReceivedRecord.objects.get()
+    assert (received.record_type, received.label) == ("ros.premises", premises.name)
+
+
+def test_agreement_recorded_through_the_page_with_chosen_parties(
+    world: World, login: Any, client: Any
+) -> None:
+    login(world.user("linkoping"))
+    assert "Registrera ett avtal" in client.get("/samverkan/").content.decode()
+    response = client.post(
+        "/samverkan/ny/",
+        {
+            "collaboration": Collaboration.objects.get().pk,
+            "title": "Avtal",
+            "parties": [world.orgs["linkoping"].pk, world.orgs["norrkoping"].pk],
+            "other_parties": [world.orgs["polis"].pk],
+            "joined_on": "2022-05-01",
+            "work_areas": "Otillåten påverkan\nVälfärdsbrottslighet\n",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    agreement = selectors.agreement_list(user=world.user("linkoping")).get()
+    parties = {p.organisation.name: p.required for p in agreement.parties.all()}
+    assert parties == {
+        "Linköpings kommun": True,
+        "Norrköpings kommun": True,
+        "Polisen LPO Linköping": False,
+    }
+    page = client.get(response["Location"]).content.decode()
+    assert "väntar på beslut från Linköpings kommun, Norrköpings kommun" in page

@@ -27,6 +27,19 @@ class AgreementForm(forms.Form):
         queryset=Collaboration.objects.none(), label=_("Collaboration"), error_messages=CHOICE
     )
     title = forms.CharField(label=_("Title"), max_length=200, error_messages={**REQUIRED, **MAX})
+    parties = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        label=_("Parties whose decision is required"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={**REQUIRED, "invalid_choice": _("Choose one of the listed.")},
+    )
+    other_parties = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        label=_("Parties whose decision is not required"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose one of the listed.")},
+    )
     joined_on = _date(_("Parties from"))
     period_start = _date(_("Period start"), required=False)
     period_end = _date(_("Period end"), required=False)
@@ -50,6 +63,22 @@ class AgreementForm(forms.Form):
         super().__init__(*args, **kwargs)
         if collaborations is not None:
             self.fields["collaboration"].queryset = collaborations  # type: ignore[attr-defined]
+            members = (
+                Organisation.objects.filter(collaborations__in=collaborations, is_active=True)
+                .distinct()
+                .order_by("name")
+            )
+            self.fields["parties"].queryset = members  # type: ignore[attr-defined]
+            self.fields["other_parties"].queryset = members  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        both = set(data.get("parties") or []) & set(data.get("other_parties") or [])
+        if both:
+            self.add_error(
+                "other_parties", _("A party is either required to decide or not, not both.")
+            )
+        return data
 
 
 class DecisionForm(forms.Form):

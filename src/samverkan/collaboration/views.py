@@ -93,10 +93,8 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 collaboration=collaboration,
                 title=data["title"],
-                parties=[
-                    (org, True)
-                    for org in collaboration.members.filter(is_active=True).order_by("name")
-                ],
+                parties=[(org, True) for org in data["parties"]]
+                + [(org, False) for org in data["other_parties"]],
                 joined_on=data["joined_on"],
                 period_start=data["period_start"],
                 period_end=data["period_end"],
