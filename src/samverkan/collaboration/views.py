@@ -41,9 +41,10 @@ def _forms(request: HttpRequest, agreement: Agreement, data: Any = None) -> dict
     ever = agreement.parties.values_list("organisation", flat=True)
     members = agreement.collaboration.members.values_list("pk", flat=True)
     today = timezone.localdate()
+    deciding = Organisation.objects.filter(pk__in=active).filter(pk__in=own).order_by("name")
     return {
         "decision_form": DecisionForm(
-            organisations=Organisation.objects.filter(pk__in=active).filter(pk__in=own)
+            organisations=deciding, initial={"organisation": deciding.first()}
         ),
         "join_form": JoinForm(
             initial={"joined_on": today, "required": True},
