@@ -249,3 +249,14 @@ class ReceivedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.record_id}"
+
+    @property
+    def kind_label(self) -> str:
+        """The kind of record in the reader's language (the stored key if the kind is gone)."""
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(self.record_type)
+        except (LookupError, ValueError):
+            return self.record_type
+        return str(model._meta.verbose_name)
