@@ -82,14 +82,20 @@ class AgreementSerializer(serializers.ModelSerializer[Agreement]):
         ]
         read_only_fields = fields
 
+    def _status(self, obj: Agreement) -> selectors.AgreementStatus:
+        cache = self.context.setdefault("_status", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = selectors.agreement_status(obj)
+        return cache[obj.pk]
+
     def get_in_force(self, obj: Agreement) -> bool:
-        return selectors.agreement_status(obj).in_force
+        return self._status(obj).in_force
 
     def get_missing_decisions(self, obj: Agreement) -> list[str]:
-        return list(selectors.agreement_status(obj).missing)
+        return list(self._status(obj).missing)
 
     def get_status(self, obj: Agreement) -> str:
-        return selectors.agreement_status(obj).sentence
+        return self._status(obj).sentence
 
 
 class DecisionWriteSerializer(serializers.Serializer[Any]):
