@@ -138,7 +138,9 @@ def test_partner_sees_only_what_is_shared(
         assert "NKPG-DELAD" in text, f"the shared case is missing from {where}"
 
     assert_only_shared_visible(main_text(page), "the start page")
-    expect(page.locator("section[aria-labelledby=shared-heading]")).to_contain_text("NKPG-DELAD")
+    expect(page.locator("section[aria-labelledby=panel-cases_shared-heading]")).to_contain_text(
+        "NKPG-DELAD"
+    )
 
     page.goto("/arenden/")
     expect(page.locator("#case-table table")).to_be_visible()

@@ -200,6 +200,14 @@ def test_coordinator_pages_have_no_serious_accessibility_problems_on_desktop_and
         expect(page.locator("#results-pending")).to_be_visible()
         scan(f"/enkater/{closed.pk}/resultat/", "results")
         expect(page.locator("#rr-heading")).to_be_visible()
+        # Charts stay readable on a phone: their text is not shrunk below 10 px.
+        heights = page.evaluate(
+            "Array.from(document.querySelectorAll('figure.chart svg text'))"
+            ".map(t => t.getBoundingClientRect().height)"
+        )
+        assert heights, "the results page shows charts"
+        if min(heights) < 10:
+            problems.append(f"results ({name}): chart text {min(heights):.1f} px high")
         scan(f"/enkater/{closed.pk}/fritext/", "free-text purpose")
         expect(page.locator("#free-text-warning")).to_be_visible()
         with page.expect_navigation():

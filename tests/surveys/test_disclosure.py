@@ -552,3 +552,63 @@ def test_the_check_gives_up_within_its_work_limit_and_hides_rather_than_guesses(
     assert found == {0, 1, 2, 3}
     # Within the limit the same question is settled one side at a time.
     assert disclosure.disclosed(model, open_limit=4, timed_out=limited[:0]) == set()
+
+
+def test_profile_swaps_keep_every_published_figure() -> None:
+    """The check's exchange of whole answers between four respondents (two pairs in a
+    cycle of atoms) leaves every published breakdown and total as it was, so a swap the
+    exact check accepts is a world the attacker cannot tell from the real one."""
+    from samverkan.surveys import analysis
+
+    rng = random.Random(21)
+    q = qn.load_default()
+    answers = [
+        _default_answer(
+            rng.choice(["a", "b"]),
+            rng.choice(["elected", "employee"]),
+            rng.choice(["woman", "man"]),
+            rng.choice(["30_49", "50_64", "65_plus"]),
+            {f for f in FORMS if rng.random() < 0.05},
+            rng,
+        )
+        for _ in range(80)
+    ]
+    for answer in answers:  # the exposed alike, so that their answers can change places
+        if "consequences" in answer:
+            answer["consequences"] = dict.fromkeys(answer["consequences"], "no")
+    data = analysis._Data(
+        Inputs(
+            questionnaire=q,
+            answers=answers,
+            min_cell_size=5,
+            municipality_labels={"a": "A", "b": "B"},
+        )
+    )
+    published = analysis._publish(data, analysis._State())
+    model, var = analysis._model(data, published)
+    swaps = analysis._profile_swaps(data, var)
+    truth = model.truth
+    keys = {v: key for key, v in var.items()}
+    tried = broken_down = 0
+    for target in model.targets:
+        for side in ("some", "not_all"):
+            for move in swaps(target.key, side):
+                tried += 1
+                # Each indicator's count moves only between atoms, never in total, and in
+                # every published breakdown category the changes cancel out.
+                by_key: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+                for v, step in move.items():
+                    assert 0 <= truth[v] + step <= model.upper[v]
+                    key, atom = keys[v]
+                    by_key.setdefault(key, []).append((atom, step))
+                for key, changes in by_key.items():
+                    assert sum(step for _, step in changes) == 0, key
+                    if not data.by_key[key].breakdowns:
+                        continue  # only its total is published
+                    broken_down += 1
+                    for d in range(len(data.dims)):
+                        per_category = Counter()
+                        for atom, step in changes:
+                            per_category[atom[d]] += step
+                        assert not any(per_category.values()), (key, data.dims[d])
+    assert tried > 50 and broken_down > 10

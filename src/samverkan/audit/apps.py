@@ -9,7 +9,8 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from samverkan.audit import signals  # noqa: F401
         from samverkan.audit.jobs import register_jobs
-        from samverkan.core import navigation
+        from samverkan.audit.panels import PANELS
+        from samverkan.core import navigation, panels
         from samverkan.organisations.roles import Role
 
         register_jobs()
@@ -22,3 +23,5 @@ class AuditConfig(AppConfig):
                 order=900,
             )
         )
+        for panel in PANELS:
+            panels.register(panel)

@@ -7,6 +7,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from samverkan.core import navigation
+        from samverkan.cases.panels import PANELS
+        from samverkan.core import navigation, panels
 
         navigation.register(navigation.NavItem("cases", _("Cases"), "cases:list", order=10))
+        for panel in PANELS:
+            panels.register(panel)

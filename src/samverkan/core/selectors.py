@@ -34,22 +34,17 @@ def get_scoped(model: type[M], user: Any, pk: Any, action: Action = Action.VIEW)
 
 
 def home_context(*, user: Any) -> dict[str, Any]:
-    """The start page: what each of the user's roles needs first."""
-    from samverkan.audit.selectors import audit_entries
-    from samverkan.cases.selectors import case_list
+    """The start page: the panels every app registered (``core/panels.py``) that the
+    user's roles allow, each with data its app read through its own scoped selectors.
+    The core imports no feature app to build it."""
+    from samverkan.core.panels import panels_for
     from samverkan.core.scoping import get_scope
     from samverkan.organisations.roles import Role
 
-    scope = get_scope(user)
-    roles = scope.roles
-    context: dict[str, Any] = {"roles": sorted(r.value for r in roles)}
-    cases = case_list(user=user)
-    context["recent_cases"] = list(cases[:8])
-    context["shared_with_us"] = list(cases.exclude(owner_id__in=scope.organisation_ids)[:8])
-    context["open_count"] = cases.filter(owner_id__in=scope.organisation_ids, status="open").count()
-    context["is_auditor"] = Role.AUDITOR in roles
-    context["is_administrator"] = Role.ADMINISTRATOR in roles
-    context["is_reporter_only"] = roles == {Role.REPORTER}
-    if context["is_auditor"]:
-        context["recent_audit"] = list(audit_entries(user=user)[:10])
-    return context
+    roles = get_scope(user).roles
+    return {
+        "roles": sorted(r.value for r in roles),
+        "panels": panels_for(user),
+        "is_administrator": Role.ADMINISTRATOR in roles,
+        "is_reporter_only": roles == {Role.REPORTER},
+    }

@@ -15,8 +15,9 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Data matching")
 
     def ready(self) -> None:
-        from samverkan.core import navigation, retention
+        from samverkan.core import navigation, panels, retention
         from samverkan.matching.jobs import register_jobs
+        from samverkan.matching.panels import PANELS
         from samverkan.organisations.roles import Role
 
         register_jobs()
@@ -30,3 +31,5 @@ class MatchingConfig(AppConfig):
                 order=40,
             )
         )
+        for panel in PANELS:
+            panels.register(panel)

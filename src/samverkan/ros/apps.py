@@ -37,8 +37,9 @@ class RosConfig(AppConfig):
         from samverkan.core.sharing import sharing_withdrawn
 
         sharing_withdrawn.connect(_recompute_after_withdrawal, dispatch_uid="ros-withdrawal")
-        from samverkan.core import navigation
+        from samverkan.core import navigation, panels
         from samverkan.organisations.roles import Role
+        from samverkan.ros.panels import PANELS
 
         navigation.register(
             navigation.NavItem(
@@ -62,3 +63,5 @@ class RosConfig(AppConfig):
                 order=31,
             )
         )
+        for panel in PANELS:
+            panels.register(panel)

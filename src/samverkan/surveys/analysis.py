@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from itertools import combinations
 from typing import Any
@@ -785,7 +785,7 @@ WEIGHTING_DIMENSIONS = ("municipality", "role", "gender")
 
 def _moves(
     data: _Data, var: Mapping[tuple[str, tuple[str, ...]], int]
-) -> Callable[[Any, str], list[dict[int, int]]]:
+) -> Callable[[Any, str], Iterator[dict[int, int]]]:
     """Candidate certificates for the check: a hit moved from one atom to another that
     differs only in one dimension, and back along a second such pair, so that every
     published margin stays the same. With weighting only the age band is varied (it is
@@ -830,7 +830,7 @@ def _moves(
             if option not in siblings[other]:
                 siblings[other].append(option)
 
-    def moves(target: Any, side: str) -> list[dict[int, int]]:
+    def cycles(target: Any, side: str) -> list[dict[int, int]]:
         key, a = target
         sign = 1 if side == "some" else -1
         out: list[dict[int, int]] = []
@@ -888,7 +888,112 @@ def _moves(
                         return out
         return out
 
+    swaps = _profile_swaps(data, var)
+
+    def moves(target: Any, side: str) -> Iterator[dict[int, int]]:
+        yield from cycles(target, side)
+        yield from swaps(target, side)
+
     return moves
+
+
+SWAPS_PER_SIDE = 80  # candidate profile swaps tried per open side
+
+
+def _profile_swaps(
+    data: _Data, var: Mapping[tuple[str, tuple[str, ...]], int]
+) -> Callable[[Any, str], Iterator[dict[int, int]]]:
+    """Candidate certificates that exchange whole answers between respondents: the
+    answers of respondent i (atom a) and k (atom b) change places, and so do those of i2
+    (atom c) and k2 (atom e), where i2 answered every broken-down indicator as i did and
+    k2 as k did, and the four atoms form a cycle ({a, c} and {b, e} hold the same category
+    in every dimension). Every published breakdown and total then stays the same, and
+    every atom still holds answers a respondent gave, so the questionnaire's logic holds
+    too (all of it is checked exactly by the caller). This moves a respondent into or out
+    of a sub-population together with everything answered there, which moves of single
+    counts cannot do."""
+    n = len(data.answers)
+    counted = {
+        spec.key: [h and m for h, m in zip(data.hits[spec.key], data.members(spec), strict=True)]
+        for spec in data.specs
+    }
+    broken = [spec.key for spec in data.specs if spec.breakdowns]
+    profile = [tuple(counted[key][p] for key in broken) for p in range(n)]
+    where: dict[tuple[bool, ...], dict[tuple[str, ...], list[int]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for p in range(n):
+        where[profile[p]][data.atom_of[p]].append(p)
+    people: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for p in range(n):
+        people[data.atom_of[p]].append(p)
+    classes = {
+        c: [p for atom_people in atoms.values() for p in atom_people] for c, atoms in where.items()
+    }
+
+    def fourth(
+        a: tuple[str, ...], b: tuple[str, ...], c: tuple[str, ...]
+    ) -> tuple[str, ...] | None:
+        """The atom e with {a, c} = {b, e} in every dimension, if there is one."""
+        e = []
+        for a_d, b_d, c_d in zip(a, b, c, strict=True):
+            if a_d == b_d:
+                e.append(c_d)
+            elif c_d == b_d:
+                e.append(a_d)
+            else:
+                return None
+        return tuple(e)
+
+    def move(i: int, k: int, i2: int, k2: int) -> dict[int, int] | None:
+        changes: dict[int, int] = {}
+        a, b = data.atom_of[i], data.atom_of[k]
+        c, e = data.atom_of[i2], data.atom_of[k2]
+        for key, hit in counted.items():
+            for atom, step in (
+                (a, hit[k] - hit[i]),
+                (b, hit[i] - hit[k]),
+                (c, hit[k2] - hit[i2]),
+                (e, hit[i2] - hit[k2]),
+            ):
+                if not step:
+                    continue
+                v = var.get((key, atom))
+                if v is None:
+                    return None
+                changes[v] = changes.get(v, 0) + step
+        return {v: d for v, d in changes.items() if d}
+
+    def swaps(target: Any, side: str) -> Iterator[dict[int, int]]:
+        key, a = target
+        wanted = side == "some"  # the answer the atom should gain a respondent with
+        hit = counted[key]
+        tried = 0
+        for i in people.get(a, []):
+            if hit[i] == wanted:
+                continue
+            for k_class, k_atoms in where.items():
+                for k in classes[k_class]:
+                    b = data.atom_of[k]
+                    if b == a or hit[k] != wanted:
+                        continue
+                    for c, i2_people in where[profile[i]].items():
+                        e = fourth(a, b, c)
+                        if e is None:
+                            continue
+                        # Four different respondents (atoms may coincide).
+                        i2 = next((p for p in i2_people if p not in (i, k)), None)
+                        k2 = next((p for p in k_atoms.get(e, []) if p not in (i, k, i2)), None)
+                        if i2 is None or k2 is None:
+                            continue
+                        candidate = move(i, k, i2, k2)
+                        if candidate:
+                            yield candidate
+                            tried += 1
+                            if tried >= SWAPS_PER_SIDE:
+                                return
+
+    return swaps
 
 
 def _escalate(data: _Data, state: _State, found: set[Any]) -> None:

@@ -7,9 +7,10 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        from samverkan.core import navigation
+        from samverkan.core import navigation, panels
         from samverkan.organisations.roles import Role
         from samverkan.surveys.jobs import register_jobs
+        from samverkan.surveys.panels import PANELS
 
         register_jobs()
         navigation.register(
@@ -21,3 +22,5 @@ class SurveysConfig(AppConfig):
                 order=20,
             )
         )
+        for panel in PANELS:
+            panels.register(panel)
