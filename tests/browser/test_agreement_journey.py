@@ -1,7 +1,8 @@
 """The collaboration agreement in a real browser, on a phone-sized screen: Linköping's
 coordinator records its decision and sees the agreement waiting for Norrköping's;
 Norrköping's coordinator records its own and the agreement comes into force; the history
-shows both decisions and the coming into force."""
+shows both decisions and the coming into force. Every page fits 390 px and passes
+axe-core without serious or critical problems."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from journey import sign_in
 from playwright.sync_api import expect
 
@@ -35,8 +37,15 @@ def _record_decision(page: Any, day: str, paragraph: str) -> None:
 
 
 def _fits(page: Any) -> None:
+    """No sideways scroll at 390 px and no serious or critical axe-core problem."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width} px wide at {PHONE['width']} px"
+    problems = [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not problems, problems
 
 
 def test_agreement_comes_into_force_when_both_have_decided(
