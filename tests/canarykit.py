@@ -288,9 +288,35 @@ def plant() -> CanaryWorld:
     _plant_surveys(cw)
     _plant_jobs(cw)
     _plant_token(cw)
+    _plant_agreement(cw)
     riskfacts.recompute()
     _plant_ids(cw)
     return cw
+
+
+def _plant_agreement(cw: CanaryWorld) -> None:
+    """The collaboration's agreement, in force: its pages are crawled like the others (an
+    agreement holds no record data; see tests/collaboration for its isolation)."""
+    from samverkan.collaboration import services as agreement_services
+    from samverkan.organisations.models import Collaboration
+
+    agreement = agreement_services.create_agreement(
+        actor=cw.user("linkoping"),
+        collaboration=Collaboration.objects.get(),
+        title="Samverkansavtal",
+        parties=[(cw.org("linkoping"), True), (cw.org("norrkoping"), True)],
+        joined_on=date(2022, 5, 1),
+        work_areas=["Otillåten påverkan"],
+    )
+    for key in ("linkoping", "norrkoping"):
+        agreement_services.record_decision(
+            actor=cw.user(key),
+            agreement=agreement,
+            organisation=cw.org(key),
+            decided_on=date(2022, 6, 7),
+            body="Kommunstyrelsen",
+            paragraph="§ 1",
+        )
 
 
 def _plant_cases(cw: CanaryWorld) -> None:

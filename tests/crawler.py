@@ -132,6 +132,28 @@ def _runs(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
     return [Target({"pk": pk}) for pk in runs[:MAX_VISIBLE]]
 
 
+def _agreements(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
+    from samverkan.collaboration.models import Agreement
+    from samverkan.collaboration.selectors import agreement_list
+
+    visible = set(
+        agreement_list(user=viewer.user).values_list("pk", flat=True) if viewer.user else []
+    )
+    every = Agreement.objects.values_list("pk", flat=True)
+    return [Target({"pk": pk}, pk not in visible) for pk in every]
+
+
+def _decision_documents(cw: CanaryWorld, viewer: Viewer) -> list[Target]:
+    from samverkan.collaboration.models import Decision
+    from samverkan.collaboration.selectors import agreement_list
+
+    visible = set(
+        agreement_list(user=viewer.user).values_list("pk", flat=True) if viewer.user else []
+    )
+    rows = Decision.objects.values_list("pk", "agreement_id")
+    return [Target({"pk": pk}, agreement not in visible) for pk, agreement in rows]
+
+
 # Parametrised endpoints without a scoped model, and where their ids come from.
 FILLERS: dict[str, Callable[[CanaryWorld, Viewer], list[Target]]] = {
     "api/v1/organisations/<pk>/": _organisations,
@@ -141,6 +163,16 @@ FILLERS: dict[str, Callable[[CanaryWorld, Viewer], list[Target]]] = {
     "enkater/formular/<uuid:uid>/": _questionnaires,
     "enkater/formular/<uuid:uid>/andra/": _questionnaires,
     "matchning/korningar/<uuid:pk>/": _runs,
+    "samverkan/<uuid:pk>/": _agreements,
+    "samverkan/<uuid:pk>/historik/": _agreements,
+    "samverkan/<uuid:pk>/beslut/": _agreements,
+    "samverkan/<uuid:pk>/ny-part/": _agreements,
+    "samverkan/<uuid:pk>/uttrade/": _agreements,
+    "samverkan/<uuid:pk>/krav/": _agreements,
+    "samverkan/<uuid:pk>/funktion/": _agreements,
+    "samverkan/beslut/<uuid:pk>/dokument/": _decision_documents,
+    "api/v1/collaboration/agreements/<pk>/": _agreements,
+    "api/v1/collaboration/agreements/<pk>/decisions/": _agreements,
 }
 
 # URL parameters naming a part of a record, and where their values come from.

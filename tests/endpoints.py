@@ -12,7 +12,21 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from samverkan.core.scoping import ScopedRecord
 
 # Parametrised endpoints that do not show any organisation's records, and why.
+AGREEMENT_REASON = (
+    "an agreement is read by the members and parties of its collaboration, not per record"
+    " owner: see tests/collaboration/test_agreement.py (isolation)"
+)
 NOT_RECORD_DETAIL = {
+    "samverkan/<uuid:pk>/": AGREEMENT_REASON,
+    "samverkan/<uuid:pk>/historik/": AGREEMENT_REASON,
+    "samverkan/<uuid:pk>/beslut/": AGREEMENT_REASON,
+    "samverkan/<uuid:pk>/ny-part/": AGREEMENT_REASON,
+    "samverkan/<uuid:pk>/uttrade/": AGREEMENT_REASON,
+    "samverkan/<uuid:pk>/krav/": AGREEMENT_REASON,
+    "samverkan/<uuid:pk>/funktion/": AGREEMENT_REASON,
+    "samverkan/beslut/<uuid:pk>/dokument/": AGREEMENT_REASON,
+    "api/v1/collaboration/agreements/<pk>/": AGREEMENT_REASON,
+    "api/v1/collaboration/agreements/<pk>/decisions/": AGREEMENT_REASON,
     "api/v1/organisations/<pk>/": "the organisation directory (names and types) is shared",
     "api/v1/jobs/<pk>/": "jobs are per user: see test_jobs_are_private",
     "api/v1/audit/<hash>/": (

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from samverkan.audit.api import AuditEntryViewSet
 from samverkan.cases.api import CaseViewSet
+from samverkan.collaboration.api import AgreementViewSet
 from samverkan.jobs.api import JobViewSet
 from samverkan.matching.api import MatchViewSet
 from samverkan.organisations.api import OrganisationViewSet
@@ -16,3 +17,4 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("audit", AuditEntryViewSet, basename="audit")
 router.register("surveys/waves", WaveViewSet, basename="wave")
 router.register("matching/matches", MatchViewSet, basename="match")
+router.register("collaboration/agreements", AgreementViewSet, basename="agreement")

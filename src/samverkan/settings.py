@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "samverkan.surveys",
     "samverkan.ros",
     "samverkan.matching",
+    "samverkan.collaboration",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +268,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Uploaded files (decision documents) under ./var; never served directly, only through
+# views that check who may read them.
+MEDIA_ROOT = VAR_DIR / "media"
 
 # --- REST API --------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -19,6 +19,7 @@ urlpatterns = [
     path("enkater/", include("samverkan.surveys.urls")),
     path("ros/", include("samverkan.ros.urls")),
     path("matchning/", include("samverkan.matching.urls")),
+    path("samverkan/", include("samverkan.collaboration.urls")),
     path("enkat/", include((respondent_urlpatterns, "respondent"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -159,6 +159,12 @@ def load(seed: int = 2026) -> list[tuple[str, str, str]]:
     )
     accounts.append((superuser.get_username(), "–", "teknisk administratör (/admin)"))
 
+    from samverkan.demo import collaboration as demo_collaboration
+
+    demo_collaboration.load(
+        coordinators={slug: users_by_org[slug][Role.COORDINATOR] for slug in users_by_org},
+        orgs=orgs,
+    )
     slugs = list(orgs)
     for slug in slugs:
         author = users_by_org[slug][Role.COORDINATOR]

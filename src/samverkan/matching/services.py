@@ -36,6 +36,7 @@ from samverkan.matching.models import (
     RunStatus,
 )
 from samverkan.matching.workflow import MatchStatus, Outcome, can_transition
+from samverkan.organisations import collaboration_guard
 from samverkan.organisations.models import Collaboration, Organisation
 from samverkan.organisations.roles import Action, Confidentiality, Role
 
@@ -283,6 +284,7 @@ def start_run(
         organisation = Organisation.objects.get(pk=min(allowed))
     if period_end < period_start:
         raise ValidationError({"period_end": [_("The period ends before it starts.")]})
+    collaboration_guard.require_in_force(collaboration)
     catalogue, text = current_catalogue()
     chosen = [catalogue.match_type(key) for key in match_type_keys]
     if not match_type_keys or None in chosen:

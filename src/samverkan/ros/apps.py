@@ -13,12 +13,30 @@ def _score_unscored_premises(sender: Any, **kwargs: Any) -> None:
     riskfacts.compute_missing()
 
 
+def _recompute_after_withdrawal(sender: Any, records: list[Any], **kwargs: Any) -> None:
+    """Sharing withdrawn outside the ROS services (a party leaving a collaboration): the
+    risk of every premises built on these records is rewritten for every viewer."""
+    if sender._meta.app_label != "ros":
+        return
+    from samverkan.ros import riskfacts
+    from samverkan.ros.services import affected_premises
+
+    premises: set[Any] = set()
+    for record in records:
+        premises |= affected_premises(record)
+    if premises:
+        riskfacts.recompute(premises_ids=premises)
+
+
 class RosConfig(AppConfig):
     name = "samverkan.ros"
     verbose_name = _("Regional operational cooperation")
 
     def ready(self) -> None:
         post_migrate.connect(_score_unscored_premises, sender=self)
+        from samverkan.core.sharing import sharing_withdrawn
+
+        sharing_withdrawn.connect(_recompute_after_withdrawal, dispatch_uid="ros-withdrawal")
         from samverkan.core import navigation, panels
         from samverkan.organisations.roles import Role
         from samverkan.ros.panels import PANELS

@@ -16,6 +16,7 @@ from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.core.scoping import get_scope
 from samverkan.core.sharing import share_targets
+from samverkan.organisations import collaboration_guard
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import CREATOR_ROLES, Action, Role
 from samverkan.ros import riskfacts
@@ -82,6 +83,7 @@ def create_operation(
     if errors:
         raise ValidationError(errors)
     partners = share_targets(owner, [org for org, _kind in participants])
+    collaboration_guard.require_joint_work(owner, partners, field="participants")
     operation = Operation.objects.create(
         owner=owner,
         created_by=actor,

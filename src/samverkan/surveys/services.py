@@ -28,6 +28,7 @@ from samverkan.core.imports import check_lengths, max_lengths
 from samverkan.core.scoping import get_scope
 from samverkan.core.sharing import share_targets
 from samverkan.core.tabular import Problem, Row, TableError
+from samverkan.organisations import collaboration_guard
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import Action, Role
 from samverkan.surveys import buffer, periods
@@ -215,6 +216,7 @@ def create_wave(
             {"previous_wave": _("Compare only with an earlier wave run by the same organisation.")}
         )
     partner_list = share_targets(owner, partners, field="partners")
+    collaboration_guard.require_joint_work(owner, partner_list, field="partners")
     wave = Wave(
         owner=owner,
         name=name.strip(),
@@ -328,6 +330,7 @@ def open_wave(*, actor: Any, wave: Wave) -> Wave:
                 )
             }
         )
+    collaboration_guard.require_joint_work(wave.owner, wave.shared_with.all())
     wave.status = WaveStatus.OPEN
     wave.opened_on = timezone.localdate()
     wave.save(update_fields=["status", "opened_on", "updated_at"])
