@@ -18,6 +18,7 @@ the indicator) until no respondent's answer is forced.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -928,9 +929,6 @@ def _profile_swaps(
     people: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for p in range(n):
         people[data.atom_of[p]].append(p)
-    classes = {
-        c: [p for atom_people in atoms.values() for p in atom_people] for c, atoms in where.items()
-    }
 
     def fourth(
         a: tuple[str, ...], b: tuple[str, ...], c: tuple[str, ...]
@@ -973,8 +971,8 @@ def _profile_swaps(
         for i in people.get(a, []):
             if hit[i] == wanted:
                 continue
-            for k_class, k_atoms in where.items():
-                for k in classes[k_class]:
+            for k_atoms in where.values():
+                for k in itertools.chain.from_iterable(k_atoms.values()):
                     b = data.atom_of[k]
                     if b == a or hit[k] != wanted:
                         continue
